@@ -1,0 +1,34 @@
+"""searchkit: semantic search with pluggable encoders, compared side by side.
+
+    from searchkit import Index, load_corpus, load_encoders, index_corpus, DenseRetriever
+"""
+
+from __future__ import annotations
+
+from searchkit.corpus import Corpus, Document, load_corpus
+from searchkit.encoders import Encoder, load_encoder, load_encoders
+from searchkit.errors import SearchkitError
+from searchkit.index import Index
+from searchkit.indexing import IndexReport, index_corpus
+from searchkit.retrieval import DenseRetriever, Retriever
+from searchkit.types import Hit, Qrels, Run
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Corpus",
+    "DenseRetriever",
+    "Document",
+    "Encoder",
+    "Hit",
+    "Index",
+    "IndexReport",
+    "Qrels",
+    "Retriever",
+    "Run",
+    "SearchkitError",
+    "index_corpus",
+    "load_corpus",
+    "load_encoder",
+    "load_encoders",
+]

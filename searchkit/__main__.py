@@ -1,0 +1,3 @@
+from searchkit.cli import main
+
+raise SystemExit(main())

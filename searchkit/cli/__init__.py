@@ -1,0 +1,35 @@
+"""The `searchkit` command: a thin layer over the library. Heavy imports happen inside commands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from searchkit.cli import encoders, index, search
+from searchkit.errors import SearchkitError
+
+COMMANDS = {"index": index, "search": search, "encoders": encoders}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="searchkit",
+        description="Semantic search with pluggable encoders ([CLS], mean pooling, SBERT) and a BM25 baseline, side by side.",
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, module in COMMANDS.items():
+        module.add_parser(subparsers, name)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except SearchkitError as error:
+        print(f"searchkit: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("searchkit: interrupted; what was written is kept (run the same command again to resume)", file=sys.stderr)
+        return 130

@@ -1,0 +1,64 @@
+"""`searchkit search INDEX QUERY`: one query through several retrievers, side by side."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from searchkit.cli.common import add_encoder_options, add_index_options, load_encoders_quietly, open_index
+
+
+def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
+    parser = subparsers.add_parser(name, help="search an index with several encoders side by side")
+    parser.add_argument("index", help="index name (under --home) or folder")
+    parser.add_argument("query")
+    parser.add_argument("-k", type=int, default=10, help="hits per retriever (default: 10)")
+    parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+    add_encoder_options(parser, None)
+    add_index_options(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from searchkit.retrieval import DenseRetriever
+
+    with open_index(args, args.index) as index:
+        specs = args.encoders or list(index.manifest.encoders)
+        retrievers = [DenseRetriever(index, e) for e in load_encoders_quietly(specs, args.allow_pickle)]
+        results = {r.name: r.search(args.query, args.k) for r in retrievers}
+        ids = {hit.doc_id for hits in results.values() for hit in hits}
+        documents = index.store.documents(sorted(ids))
+    columns = {
+        name: [
+            {"rank": rank, "score": round(hit.score, 6), "id": hit.doc_id, "title": documents[hit.doc_id].title}
+            for rank, hit in enumerate(hits, start=1)
+        ]
+        for name, hits in results.items()
+    }
+    if args.json:
+        print(json.dumps({"query": args.query, "k": args.k, "results": columns}, ensure_ascii=False, indent=2))
+    else:
+        print_side_by_side(args.query, columns)
+    return 0
+
+
+def print_side_by_side(query: str, columns: dict[str, list[dict]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=f"query: {query}", show_lines=False, expand=True)
+    table.add_column("#", justify="right", no_wrap=True)
+    for name in columns:
+        table.add_column(name, overflow="ellipsis", no_wrap=True, ratio=1)
+    depth = max((len(hits) for hits in columns.values()), default=0)
+    for row in range(depth):
+        cells = [Text(str(row + 1))]
+        for hits in columns.values():
+            if row < len(hits):
+                hit = hits[row]
+                cells.append(Text.assemble((f"{hit['score']:.3f} ", "cyan"), (f"{hit['id']} ", "bold"), hit["title"]))
+            else:
+                cells.append(Text(""))
+        table.add_row(*cells)
+    Console().print(table)

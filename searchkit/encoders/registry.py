@@ -1,0 +1,132 @@
+"""Encoder specs (`KIND:MODEL`), the built-in kinds, and third-party kinds from entry points.
+
+Listing kinds reads entry-point metadata only; nothing heavy is imported until an encoder is
+loaded. A third-party package registers a factory `(model: str) -> Encoder` with
+
+    [project.entry-points."searchkit.encoders"]
+    mykind = "mypackage.encoders:make_encoder"
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import numpy as np
+
+from searchkit.encoders.base import Encoder
+from searchkit.errors import EncoderSpecError
+from searchkit.types import TextKind
+
+ENTRY_POINT_GROUP = "searchkit.encoders"
+
+BUILTIN_KINDS = {
+    "cls": "last-layer [CLS] token vector, as is (no pooler, no fine-tuning)",
+    "mean": "attention-mask-weighted mean of the last-layer token vectors",
+    "sbert": "the model's own SentenceTransformer pipeline",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class EncoderKind:
+    name: str
+    description: str
+    provider: str  # "searchkit" or the distribution that registered it
+    target: str  # where the factory lives ("module:attribute")
+
+
+def available_kinds() -> dict[str, EncoderKind]:
+    """Built-in and registered encoder kinds, without importing any of them."""
+    kinds = {
+        name: EncoderKind(name, description, "searchkit", "searchkit.encoders.pooling:PoolingEncoder")
+        for name, description in BUILTIN_KINDS.items()
+    }
+    for point in entry_points(group=ENTRY_POINT_GROUP):
+        if point.name in kinds:
+            continue  # built-in kinds cannot be replaced
+        provider = point.dist.name if point.dist is not None else "unknown"
+        kinds[point.name] = EncoderKind(point.name, f"third-party encoder from {provider}", provider, point.value)
+    return kinds
+
+
+def parse_spec(spec: str) -> tuple[str, str]:
+    """Split `KIND:MODEL` and canonicalize MODEL (a local folder becomes an absolute path)."""
+    kind, sep, model = spec.strip().partition(":")
+    if not sep or not kind or not model:
+        raise EncoderSpecError(f"encoder spec {spec!r} must look like KIND:MODEL, e.g. sbert:minilm")
+    kinds = available_kinds()
+    if kind not in kinds:
+        raise EncoderSpecError(f"unknown encoder kind {kind!r} in {spec!r}; available: {', '.join(sorted(kinds))}")
+    folder = Path(model).expanduser()
+    if kind in BUILTIN_KINDS and folder.is_dir():
+        model = str(folder.resolve())
+    return kind, model
+
+
+def canonical_spec(spec: str) -> str:
+    kind, model = parse_spec(spec)
+    return f"{kind}:{model}"
+
+
+def split_specs(specs: str | Sequence[str]) -> list[str]:
+    """'a,b' or ['a', 'b'] -> canonical specs, duplicates removed, order kept."""
+    items = specs.split(",") if isinstance(specs, str) else list(specs)
+    return list(dict.fromkeys(canonical_spec(item) for item in items if item.strip()))
+
+
+_backbones: dict[tuple[Path, bool], object] = {}
+_backbones_lock = threading.Lock()
+
+
+def load_encoder(spec: str, *, allow_pickle: bool = False) -> Encoder:
+    """Load the encoder a spec names; built-ins on the same model share one loaded backbone."""
+    kind, model = parse_spec(spec)
+    if kind in BUILTIN_KINDS:
+        from searchkit.encoders.models import resolve_model
+        from searchkit.encoders.pooling import Backbone, PoolingEncoder
+
+        source = resolve_model(model, allow_pickle=allow_pickle)
+        with _backbones_lock:
+            key = (source.path, allow_pickle)
+            if key not in _backbones:
+                _backbones[key] = Backbone(source, allow_pickle=allow_pickle)
+            backbone = _backbones[key]
+        return PoolingEncoder(f"{kind}:{model}", backbone, kind)  # type: ignore[arg-type]
+    factory: Callable[[str], Encoder] = _load_target(available_kinds()[kind].target)
+    encoder = factory(model)
+    if not isinstance(encoder, Encoder):
+        raise EncoderSpecError(f"the {kind!r} factory did not return an Encoder (spec, dimension, fingerprint, encode)")
+    return encoder
+
+
+def load_encoders(specs: str | Sequence[str], *, allow_pickle: bool = False) -> list[Encoder]:
+    return [load_encoder(spec, allow_pickle=allow_pickle) for spec in split_specs(specs)]
+
+
+def encode_all(
+    encoders: Sequence[Encoder], texts: Sequence[str], kind: TextKind = "document", batch_size: int = 32
+) -> dict[str, np.ndarray]:
+    """Vectors of `texts` for every encoder, with one forward pass per shared backbone."""
+    from searchkit.encoders.pooling import PoolingEncoder
+
+    results: dict[str, np.ndarray] = {}
+    by_backbone: dict[int, list[PoolingEncoder]] = {}
+    for encoder in encoders:
+        if isinstance(encoder, PoolingEncoder):
+            by_backbone.setdefault(id(encoder.backbone), []).append(encoder)
+        else:
+            results[encoder.spec] = encoder.encode(texts, kind, batch_size)
+    for group in by_backbone.values():
+        pooled = group[0].backbone.encode(texts, [e.pooling for e in group], kind, batch_size)
+        results.update({encoder.spec: pooled[encoder.pooling] for encoder in group})
+    return results
+
+
+def _load_target(target: str) -> Callable[[str], Encoder]:
+    import importlib
+
+    module_name, _, attribute = target.partition(":")
+    return getattr(importlib.import_module(module_name), attribute)

@@ -1,0 +1,146 @@
+"""An index: a Qdrant collection named after it plus a folder for its side files (BM25, judgments).
+
+Embedded storage lives in `<home>/<name>/qdrant`; with a server URL the collection lives there and
+the folder keeps only the side files. The manifest (corpus, encoders, model fingerprints,
+dimensions) is kept in the collection's metadata.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from searchkit.corpus import Corpus, load_corpus
+from searchkit.encoders import Encoder
+from searchkit.errors import IndexMismatchError, IndexNotFoundError
+from searchkit.store import QdrantStore, connect
+
+HOME_VARIABLE = "SEARCHKIT_HOME"
+URL_VARIABLE = "SEARCHKIT_QDRANT_URL"
+MANIFEST_FORMAT = 1
+
+
+def default_home() -> Path:
+    return Path(os.environ.get(HOME_VARIABLE, "indexes"))
+
+
+def default_url() -> str | None:
+    return os.environ.get(URL_VARIABLE) or None
+
+
+def vector_name(spec: str) -> str:
+    """A Qdrant vector name for an encoder spec: readable, and unique per spec."""
+    readable = re.sub(r"[^A-Za-z0-9._-]+", "-", spec).strip("-")
+    if readable == spec.replace(":", "-", 1) and len(readable) <= 64:
+        return readable
+    return f"{readable[-48:].strip('-')}-{hashlib.sha1(spec.encode()).hexdigest()[:8]}"
+
+
+@dataclass(frozen=True)
+class EncoderRecord:
+    spec: str
+    vector: str
+    dimension: int
+    fingerprint: str
+
+
+@dataclass
+class Manifest:
+    corpus_name: str
+    corpus_path: str
+    split: str
+    encoders: dict[str, EncoderRecord] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": MANIFEST_FORMAT,
+            "corpus": {"name": self.corpus_name, "path": self.corpus_path, "split": self.split},
+            "encoders": {spec: asdict(record) for spec, record in self.encoders.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Manifest:
+        corpus = data.get("corpus", {})
+        encoders = {spec: EncoderRecord(**record) for spec, record in data.get("encoders", {}).items()}
+        return cls(corpus.get("name", ""), corpus.get("path", ""), corpus.get("split", "test"), encoders)
+
+
+class Index:
+    """A named index; open one with `Index.open(name)`, build one with `searchkit.indexing`."""
+
+    def __init__(self, name: str, folder: Path, store: QdrantStore, url: str | None = None) -> None:
+        self.name = name
+        self.folder = folder
+        self.store = store
+        self.url = url
+
+    @classmethod
+    def locate(cls, name_or_path: str | Path, home: Path | None = None) -> tuple[str, Path]:
+        """An existing folder path is used as is; otherwise the name is looked up under `home`."""
+        path = Path(name_or_path).expanduser()
+        if path.is_dir() and (path / "qdrant").is_dir():
+            return path.resolve().name, path
+        return path.name, (home or default_home()) / path.name
+
+    @classmethod
+    def open(
+        cls, name_or_path: str | Path, *, home: Path | None = None, url: str | None = None, create: bool = False
+    ) -> Index:
+        name, folder = cls.locate(name_or_path, home)
+        url = url or default_url()
+        if not create and not url and not (folder / "qdrant").is_dir():
+            known = sorted(p.name for p in folder.parent.glob("*/qdrant")) if folder.parent.is_dir() else []
+            hint = f"; indexes in {folder.parent}: {', '.join(known)}" if known else ""
+            raise IndexNotFoundError(f"no index {name!r} at {folder} (build it with `searchkit index`){hint}")
+        index = cls(name, folder, QdrantStore(connect(folder / "qdrant", url), name), url)
+        if not create and not index.store.exists():
+            index.close()
+            raise IndexNotFoundError(f"no collection {name!r} in {url or folder} (build it with `searchkit index`)")
+        return index
+
+    @property
+    def manifest(self) -> Manifest:
+        return Manifest.from_dict(self.store.manifest())
+
+    def record_for(self, encoder: Encoder) -> EncoderRecord:
+        """The stored record of `encoder`; an error if the index lacks it or its model changed."""
+        records = self.manifest.encoders
+        record = records.get(encoder.spec)
+        if record is None:
+            held = ", ".join(records) or "none"
+            raise IndexMismatchError(
+                f"index {self.name!r} holds no vectors for {encoder.spec!r} (it holds: {held}); "
+                f"add them with `searchkit index CORPUS --name {self.name} --encoders {encoder.spec}`"
+            )
+        if record.fingerprint != encoder.fingerprint or record.dimension != encoder.dimension:
+            raise IndexMismatchError(
+                f"the model behind {encoder.spec!r} changed since index {self.name!r} was built "
+                f"(fingerprint {record.fingerprint} -> {encoder.fingerprint}); re-run `searchkit index` to re-encode"
+            )
+        return record
+
+    def corpus(self) -> Corpus:
+        """The corpus the index was built from (read again from its recorded path)."""
+        manifest = self.manifest
+        return load_corpus(manifest.corpus_path, manifest.split)
+
+    @property
+    def bm25_folder(self) -> Path:
+        return self.folder / "bm25"
+
+    @property
+    def judgments_path(self) -> Path:
+        return self.folder / "judgments.tsv"
+
+    def close(self) -> None:
+        self.store.client.close()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
