@@ -30,9 +30,12 @@ def read_csv_documents(path: Path, collector: DocumentCollector) -> None:
         found = ", ".join(columns) or "none"
         raise CorpusError(path, f'the header must name an "id" (or "_id") and a "text" column; found: {found}', 1)
     for row in reader:
-        if None in row:
+        if None in row:  # extra fields
             raise CorpusError(path, f"{len(columns) + len(row[None])} fields, header has {len(columns)}", reader.line_num)
-        collector.add_record({key: value for key, value in row.items() if value is not None}, path, reader.line_num)
+        if None in row.values():  # missing fields
+            found = sum(value is not None for value in row.values())
+            raise CorpusError(path, f"{found} fields, header has {len(columns)}", reader.line_num)
+        collector.add_record(row, path, reader.line_num)
 
 
 def read_text_folder(folder: Path, collector: DocumentCollector) -> None:
@@ -40,7 +43,9 @@ def read_text_folder(folder: Path, collector: DocumentCollector) -> None:
     for path in sorted(p for p in folder.rglob("*") if p.suffix in TEXT_SUFFIXES and p.is_file()):
         content = read_text(path)
         title, text = _split_heading(content) if path.suffix == ".md" else (None, content)
-        collector.add(Document(path.relative_to(folder).as_posix(), title or path.stem, text.strip()), path)
+        # a blank file stays an empty document (skipped): its name alone is no content
+        title = (title or path.stem) if content.strip() else ""
+        collector.add(Document(path.relative_to(folder).as_posix(), title, text.strip()), path)
 
 
 def _split_heading(content: str) -> tuple[str | None, str]:
