@@ -75,15 +75,21 @@ def _check_weights(name: str, path: Path, allow_pickle: bool) -> None:
     raise ModelNotAvailableError(f"model {name!r} ({path}) has no weights (*.safetensors)")
 
 
-@lru_cache(maxsize=None)
 def fingerprint(path: Path, allow_pickle: bool = False) -> str:
     """sha256 over the weight and config files (names and bytes), first 16 hex digits."""
     patterns = [SAFE_WEIGHTS, "*.json"] + ([PICKLE_WEIGHTS] if allow_pickle else [])
     files = sorted({file for pattern in patterns for file in path.rglob(pattern) if file.is_file()})
+    # hashing is cached per (name, size, mtime) of every file, so an edited file is hashed again
+    stats = tuple((file.relative_to(path).as_posix(), file.stat().st_size, file.stat().st_mtime_ns) for file in files)
+    return _digest(path, stats)
+
+
+@lru_cache(maxsize=None)
+def _digest(path: Path, stats: tuple[tuple[str, int, int], ...]) -> str:
     digest = hashlib.sha256()
-    for file in files:
-        digest.update(file.relative_to(path).as_posix().encode())
-        with file.open("rb") as handle:
+    for name, _, _ in stats:
+        digest.update(name.encode())
+        with (path / name).open("rb") as handle:
             while chunk := handle.read(1 << 20):
                 digest.update(chunk)
     return digest.hexdigest()[:16]
