@@ -104,3 +104,15 @@ def tiny_index_home(tmp_path: Path, tiny_corpus: Path, minilm_encoders) -> Path:
     with Index.open("tiny", home=home, create=True) as index:
         index_corpus(load_corpus(tiny_corpus), minilm_encoders, index)
     return home
+
+
+def index_snapshot(index) -> dict[str, tuple[dict, dict[str, list[float]]]]:
+    """point id -> (payload, named vectors), for every point of an open index."""
+    client, collection = index.store.client, index.store.collection
+    points: dict[str, tuple[dict, dict[str, list[float]]]] = {}
+    offset = None
+    while True:
+        records, offset = client.scroll(collection, limit=256, offset=offset, with_payload=True, with_vectors=True)
+        points.update({str(r.id): (r.payload, r.vector) for r in records})
+        if offset is None:
+            return points

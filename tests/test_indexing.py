@@ -1,0 +1,220 @@
+"""Indexing is incremental and resumable: only missing or stale vectors are encoded."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import MINILM_SPECS, TINY_DOCS, TINY_QRELS, TINY_QUERIES, index_snapshot, write_beir
+from hashing_plugin import HashingEncoder
+from searchkit.corpus import load_corpus
+from searchkit.errors import IndexMismatchError, IndexNotFoundError
+from searchkit.index import Index, vector_name
+from searchkit.indexing import index_corpus
+from searchkit.retrieval import DenseRetriever
+from searchkit.store import content_hash, point_id
+
+SPECS = MINILM_SPECS.split(",")
+
+
+def by_spec(encoders) -> dict:
+    return {encoder.spec: encoder for encoder in encoders}
+
+
+def test_reindexing_encodes_nothing(tiny_index_home: Path, tiny_corpus: Path, minilm_encoders) -> None:
+    with Index.open("tiny", home=tiny_index_home) as index:
+        before = index_snapshot(index)
+        report = index_corpus(load_corpus(tiny_corpus), minilm_encoders, index)
+        after = index_snapshot(index)
+    assert (report.to_encode, report.done, report.encoded) == (0, 0, {})
+    assert (report.added, report.changed, report.removed) == (0, 0, 0)
+    assert (report.documents, report.skipped_empty) == (7, 1)
+    assert after == before
+    assert sorted(before) == sorted(point_id(d["_id"]) for d in TINY_DOCS if d["_id"] != "empty")
+
+
+def test_adding_an_encoder_encodes_only_that_encoder(tmp_path: Path, tiny_corpus: Path, minilm_encoders) -> None:
+    corpus = load_corpus(tiny_corpus)
+    encoders = by_spec(minilm_encoders)
+    sbert = vector_name("sbert:minilm")
+    with Index.open("tiny", home=tmp_path, create=True) as index:
+        first = index_corpus(corpus, [encoders["sbert:minilm"]], index)
+        assert first.encoded == {"sbert:minilm": 7} and first.added == 7
+        sbert_only = index_snapshot(index)
+        assert all(set(vectors) == {sbert} for _, vectors in sbert_only.values())
+
+        second = index_corpus(corpus, minilm_encoders, index)
+        assert second.encoded == {"cls:minilm": 7, "mean:minilm": 7}
+        assert (second.to_encode, second.added, second.changed) == (7, 0, 0)
+        both = index_snapshot(index)
+        assert set(index.manifest.encoders) == set(SPECS)
+
+    docs = list(corpus.documents.values())
+    expected_cls = encoders["cls:minilm"].encode([d.content for d in docs])
+    for row, doc in enumerate(docs):
+        payload, vectors = both[point_id(doc.id)]
+        # kept, not re-encoded (Qdrant re-normalizes cosine vectors on upsert: equal up to rounding)
+        np.testing.assert_allclose(vectors[sbert], sbert_only[point_id(doc.id)][1][sbert], atol=1e-7)
+        np.testing.assert_allclose(vectors[vector_name("cls:minilm")], expected_cls[row], atol=1e-5)
+        assert payload["vectors"] == {vector_name(s): encoders[s].fingerprint for s in SPECS}
+
+
+def test_changed_document_reencoded_and_removed_document_deleted(
+    tiny_index_home: Path, tmp_path: Path, minilm_encoders
+) -> None:
+    docs = {d["_id"]: dict(d) for d in TINY_DOCS}
+    docs["bread"]["text"] = "Under-proofed dough is dense and tears when shaped."
+    del docs["tomato"]
+    docs["cello"] = {"_id": "cello", "title": "Cello", "text": "The cello is played seated, held between the knees."}
+    qrels = [q for q in TINY_QRELS if q[1] != "tomato"]
+    # the same corpus path, so the manifest keeps pointing at it
+    corpus = load_corpus(write_beir(tmp_path / "tiny", list(docs.values()), TINY_QUERIES, qrels))
+
+    with Index.open("tiny", home=tiny_index_home) as index:
+        before = index_snapshot(index)
+        report = index_corpus(corpus, minilm_encoders, index)
+        after = index_snapshot(index)
+        states = index.store.states()
+    assert (report.added, report.changed, report.removed) == (1, 1, 1)
+    assert report.encoded == {spec: 2 for spec in SPECS}
+    assert set(states) == set(corpus.documents) and "tomato" not in states
+    assert point_id("tomato") not in after
+    assert states["bread"].content_hash == content_hash(corpus.documents["bread"])
+    assert after[point_id("bread")][0]["text"] == docs["bread"]["text"]
+    for encoder in minilm_encoders:
+        name = vector_name(encoder.spec)
+        new = encoder.encode([corpus.documents["bread"].content, corpus.documents["cello"].content])
+        np.testing.assert_allclose(after[point_id("bread")][1][name], new[0], atol=1e-5)
+        np.testing.assert_allclose(after[point_id("cello")][1][name], new[1], atol=1e-5)
+    for doc_id in ("guitar", "violin", "stocks", "bonds", "error"):
+        assert after[point_id(doc_id)] == before[point_id(doc_id)]
+
+
+def test_manifest_records_corpus_encoders_fingerprints_dimensions(tiny_index_home: Path, tiny_corpus: Path, minilm_encoders) -> None:
+    with Index.open("tiny", home=tiny_index_home) as index:
+        manifest = index.manifest.to_dict()
+        raw = index.store.client.get_collection("tiny").config.metadata["searchkit"]
+    assert raw == manifest
+    assert manifest["format"] == 1
+    assert manifest["corpus"] == {"name": "tiny", "path": str(tiny_corpus.resolve()), "split": "test"}
+    assert manifest["encoders"] == {
+        e.spec: {"spec": e.spec, "vector": vector_name(e.spec), "dimension": 384, "fingerprint": e.fingerprint}
+        for e in minilm_encoders
+    }
+
+
+def test_search_with_an_encoder_the_index_lacks(tmp_path: Path, tiny_corpus: Path, minilm_encoders) -> None:
+    encoders = by_spec(minilm_encoders)
+    with Index.open("tiny", home=tmp_path, create=True) as index:
+        index_corpus(load_corpus(tiny_corpus), [encoders["sbert:minilm"], HashingEncoder("x")], index)
+        with pytest.raises(IndexMismatchError) as caught:
+            DenseRetriever(index, encoders["cls:minilm"])
+        assert "holds no vectors for 'cls:minilm' (it holds: sbert:minilm, hashing:x)" in str(caught.value)
+        assert "--encoders cls:minilm" in str(caught.value)
+        with pytest.raises(IndexMismatchError, match="the model behind 'hashing:x' changed"):
+            DenseRetriever(index, HashingEncoder("x", dimension=32))
+
+
+def test_dense_search_scores_are_cosines(tiny_index_home: Path, tiny_corpus: Path, minilm_encoders) -> None:
+    corpus = load_corpus(tiny_corpus)
+    query = "musical instrument with strings"
+    with Index.open("tiny", home=tiny_index_home) as index:
+        for encoder in minilm_encoders:
+            retriever = DenseRetriever(index, encoder)
+            hits = retriever.search(query, k=7)
+            assert [h.doc_id for h in hits[:2]] in (["guitar", "violin"], ["violin", "guitar"]), encoder.spec
+            docs = encoder.encode([corpus.documents[h.doc_id].content for h in hits])
+            cosines = docs @ encoder.encode([query], "query")[0]
+            np.testing.assert_allclose([h.score for h in hits], cosines, atol=1e-5)
+            assert retriever.search_many([query, "E-4471"], k=2)[0] == hits[:2]
+
+
+def test_missing_index(tmp_path: Path) -> None:
+    with pytest.raises(IndexNotFoundError, match="no index 'nope'.*searchkit index"):
+        Index.open("nope", home=tmp_path)
+
+
+def test_cancel_then_resume_and_progress(tmp_path: Path, tiny_corpus: Path, minilm_encoders) -> None:
+    corpus = load_corpus(tiny_corpus)
+    cancel = threading.Event()
+    cancel.set()
+    calls: list[tuple[int, int]] = []
+    with Index.open("tiny", home=tmp_path, create=True) as index:
+        cancelled = index_corpus(corpus, minilm_encoders, index, cancel=cancel)
+        assert cancelled.cancelled and cancelled.done == 0 and index.store.count() == 0
+        report = index_corpus(corpus, minilm_encoders, index, chunk_size=3, progress=lambda *a: calls.append(a))
+        assert not report.cancelled and index.store.count() == 7
+    assert report.encoded == {spec: 7 for spec in SPECS}
+    assert calls == [(0, 7), (3, 7), (6, 7), (7, 7)]
+
+
+def generated_corpus(path: Path, count: int) -> Path:
+    words = "alpha beta gamma delta river mountain engine signal protein market violin harbor".split()
+    with path.open("w", encoding="utf-8") as handle:
+        for i in range(count):
+            text = " ".join(words[(i * 7 + j * j) % len(words)] for j in range(5 + i % 20))
+            handle.write(json.dumps({"_id": f"doc{i:03d}", "title": f"Document {i}", "text": text}) + "\n")
+    return path
+
+
+def stored_points(storage: Path) -> int:
+    """Points in an embedded collection, read from its SQLite file while another process holds the index."""
+    files = list(storage.glob("collection/*/storage.sqlite"))
+    if not files:
+        return 0
+    try:
+        with sqlite3.connect(f"file:{files[0]}?mode=ro", uri=True, timeout=1) as db:
+            return db.execute("SELECT count(*) FROM points").fetchone()[0]
+    except sqlite3.OperationalError:  # table not created yet, or locked mid-write
+        return 0
+
+
+def test_resume_after_sigkill(tmp_path: Path, minilm_encoders) -> None:
+    total = 300  # chunks of 128: the kill lands after the first chunk is written
+    path = generated_corpus(tmp_path / "generated.jsonl", total)
+    home = tmp_path / "killed"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "searchkit", "index", str(path), "--home", str(home), "--batch-size", "8",
+         "--encoders", MINILM_SPECS],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 240
+        while stored_points(home / "generated" / "qdrant") == 0:
+            assert process.poll() is None, process.stderr.read().decode()
+            assert time.monotonic() < deadline, "no points written in time"
+            time.sleep(0.1)
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.kill()
+        process.wait()
+        process.stderr.close()
+    assert process.returncode == -signal.SIGKILL
+
+    corpus = load_corpus(path)
+    with Index.open("generated", home=home) as index:
+        written = index.store.count()
+        assert 0 < written < total
+        resumed = index_corpus(corpus, minilm_encoders, index)
+        assert resumed.to_encode == total - written
+        assert resumed.encoded == {spec: total - written for spec in SPECS}
+        killed_then_resumed = index_snapshot(index)
+    with Index.open("generated", home=tmp_path / "clean", create=True) as index:
+        index_corpus(corpus, minilm_encoders, index)
+        uninterrupted = index_snapshot(index)
+
+    assert sorted(killed_then_resumed) == sorted(uninterrupted)
+    for pid, (payload, vectors) in uninterrupted.items():
+        assert killed_then_resumed[pid][0] == payload
+        for name, vector in vectors.items():
+            np.testing.assert_allclose(killed_then_resumed[pid][1][name], vector, atol=1e-5)
