@@ -1,0 +1,53 @@
+"""Embedded Qdrant storage on disk: point layout, index location, and the single-process lock."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+from conftest import assert_clean_error, index_snapshot
+from searchkit.corpus import Document, load_corpus
+from searchkit.errors import IndexLockedError
+from searchkit.index import Index, vector_name
+from searchkit.store import content_hash, point_id
+
+
+def test_points_have_uuid_ids_and_document_payloads(tiny_index_home: Path, tiny_corpus: Path, minilm_encoders) -> None:
+    corpus = load_corpus(tiny_corpus)
+    with Index.open("tiny", home=tiny_index_home) as index:
+        points = index_snapshot(index)
+    assert len(points) == len(corpus) == 7
+    fingerprints = {vector_name(e.spec): e.fingerprint for e in minilm_encoders}
+    for pid, (payload, vectors) in points.items():
+        doc = corpus.documents[payload["doc_id"]]
+        assert uuid.UUID(pid).version == 5 and pid == point_id(doc.id)
+        assert payload == {"doc_id": doc.id, "title": doc.title, "text": doc.text, "hash": content_hash(doc), "vectors": fingerprints}
+        assert {name: len(vector) for name, vector in vectors.items()} == {name: 384 for name in fingerprints}
+
+
+def test_point_ids_and_hashes_are_stable() -> None:
+    assert point_id("guitar") == point_id("guitar") != point_id("violin")
+    assert str(uuid.UUID(point_id("guitar"))) == point_id("guitar")
+    assert content_hash(Document("a", "T", "x")) == content_hash(Document("b", "T", "x"))
+    assert content_hash(Document("a", "T", "x")) != content_hash(Document("a", "Tx", ""))
+
+
+def test_index_lives_under_home_and_opens_by_folder(tiny_index_home: Path) -> None:
+    folder = tiny_index_home / "tiny"
+    assert (folder / "qdrant").is_dir()
+    with Index.open(folder) as index:  # a folder path instead of a name
+        assert (index.name, index.folder, index.store.count()) == ("tiny", folder, 7)
+
+
+def test_second_opener_in_process_is_refused(tiny_index_home: Path) -> None:
+    with Index.open("tiny", home=tiny_index_home):
+        with pytest.raises(IndexLockedError, match="open in another process"):
+            Index.open("tiny", home=tiny_index_home)
+
+
+def test_second_process_gets_a_clear_lock_error(tiny_index_home: Path, run_searchkit) -> None:
+    with Index.open("tiny", home=tiny_index_home):
+        result = run_searchkit("search", "tiny", "guitar", "--home", tiny_index_home)
+    assert_clean_error(result, "another process", "--qdrant-url")
