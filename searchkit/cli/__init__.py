@@ -6,10 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from searchkit.cli import encoders, index, search
+from searchkit.cli import encoders, eval, index, search, tui
 from searchkit.errors import SearchkitError
 
-COMMANDS = {"index": index, "search": search, "encoders": encoders}
+COMMANDS = {"index": index, "search": search, "encoders": encoders, "eval": eval, "tui": tui}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,69 @@
+"""`searchkit tui [INDEX]`: the terminal app (Textual is imported only when it runs)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from searchkit.cli.common import DEFAULT_ENCODERS, add_encoder_options, add_index_options
+
+
+def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
+    parser = subparsers.add_parser(
+        name,
+        help="search, judge and evaluate side by side in the terminal",
+        description="Open an index in the terminal app. INDEX may also be a corpus path, which is indexed "
+        "first (incrementally, with progress; Esc cancels and keeps what was indexed).",
+    )
+    parser.add_argument("index", nargs="?", help="index name (under --home) or folder, or a corpus to index first; "
+                        "default: the only index under --home")
+    parser.add_argument("--corpus", type=Path, help="index this corpus first (into INDEX, default: the corpus's name)")
+    parser.add_argument("-k", type=int, default=10, help="hits per column (default: 10)")
+    parser.add_argument("--bm25", action=argparse.BooleanOptionalAction, default=True, help="a BM25 column (default: on)")
+    parser.add_argument("--hybrid", nargs="?", const=True, default=False, metavar="SPEC",
+                        help="an RRF hybrid of BM25 and SPEC (default: the first sbert encoder)")
+    parser.add_argument("--rrf-k", type=int, default=60, help="RRF constant for --hybrid (default: 60)")
+    add_encoder_options(parser, None)
+    add_index_options(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import transformers
+    from threadpoolctl import threadpool_limits
+
+    from searchkit.index import default_home
+    from searchkit.tui.app import SearchkitApp, index_names
+    from searchkit.tui.screens.indexing import IndexJob
+    from searchkit.tui.session import Options
+
+    home = args.home or default_home()
+    options = Options(
+        args.index or "", home=args.home, url=args.qdrant_url, encoders=args.encoders, bm25=args.bm25,
+        hybrid=args.hybrid, rrf_k=args.rrf_k, allow_pickle=args.allow_pickle, k=args.k,
+    )
+    corpus = args.corpus or (Path(args.index) if args.index and _is_corpus(Path(args.index)) else None)
+    job = problem = None
+    if corpus is not None:
+        name = args.index if args.corpus is not None else None
+        job = IndexJob(corpus, name, args.encoders or DEFAULT_ENCODERS, args.home, args.qdrant_url, args.allow_pickle)
+    elif not args.index:
+        names = index_names(home)
+        if len(names) == 1:
+            options.index = names[0]
+        elif names:
+            problem = f"{len(names)} indexes in {home}: {', '.join(names)}. Open one from the command palette (Ctrl+P), or name it: searchkit tui NAME"
+        else:
+            problem = (f"no index in {home}. Build one with `searchkit index corpora/demo`, "
+                       "or index and open a corpus at once: `searchkit tui --corpus corpora/demo`")
+    transformers.logging.set_verbosity_error()
+    transformers.logging.disable_progress_bar()
+    # torch and numpy (Qdrant's local search) take turns; one BLAS thread avoids oversubscription
+    with threadpool_limits(1, user_api="blas"):
+        SearchkitApp(options, job, problem).run()
+    return 0
+
+
+def _is_corpus(path: Path) -> bool:
+    """A corpus file or folder, as opposed to an index folder (which holds qdrant/)."""
+    return path.is_file() or (path.is_dir() and not (path / "qdrant").is_dir())

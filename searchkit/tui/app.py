@@ -1,0 +1,147 @@
+"""The searchkit terminal app: search side by side, judge hits, evaluate, all from the keyboard."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from functools import partial
+from pathlib import Path
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from searchkit.errors import SearchkitError
+from searchkit.index import default_home
+from searchkit.tui.screens.eval import EvalScreen
+from searchkit.tui.screens.help import HelpScreen
+from searchkit.tui.screens.indexing import IndexingScreen, IndexJob
+from searchkit.tui.screens.search import SearchScreen
+from searchkit.tui.session import Options, Session
+
+K_CHOICES = (5, 10, 20, 50, 100)
+
+
+def index_names(home: Path) -> list[str]:
+    """Embedded indexes under `home`."""
+    return sorted(p.parent.name for p in home.glob("*/qdrant")) if home.is_dir() else []
+
+
+class SearchkitCommands(Provider):
+    """Palette commands: hide or show a column, change k, open another index, export the report."""
+
+    def _commands(self) -> Iterator[tuple[str, str, Callable[[], object]]]:
+        app = self.app
+        assert isinstance(app, SearchkitApp)
+        search = app.search_screen
+        if search.session is not None:
+            for retriever in search.session.retrievers:
+                verb = "Show" if retriever.name in search.hidden else "Hide"
+                yield f"{verb} column {retriever.name}", "switch a retriever's column on or off", partial(search.toggle_column, retriever.name)
+            for k in K_CHOICES:
+                if k != search.k:
+                    yield f"Set k = {k}", f"show the top {k} hits per column (now {search.k})", partial(search.set_k, k)
+            yield "Evaluation screen", "every retriever over the judged queries", app.action_evaluate
+            yield "Export the evaluation report", "write it as Markdown and JSON beside the index", app.export_report
+        current = search.session.index.name if search.session else None
+        for name in index_names(app.options.home or default_home()):
+            if name != current:
+                yield f"Open index {name}", "search another index", partial(app.open_index, name)
+        yield "Help", "keys and what the screens show", app.action_help
+
+    async def discover(self) -> Hits:
+        for title, help_text, command in self._commands():
+            yield DiscoveryHit(title, command, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, command in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), command, text=title, help=help_text)
+
+
+class SearchkitApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "searchkit"
+    COMMANDS = App.COMMANDS | {SearchkitCommands}
+    BINDINGS = [
+        Binding("f2", "evaluate", "Eval"),
+        Binding("f1", "help", "Help"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    def __init__(self, options: Options | None, index_job: IndexJob | None = None, problem: str | None = None) -> None:
+        """Open `options.index`, after building it with `index_job` when given; `problem` is shown instead."""
+        super().__init__()
+        self.options = options or Options("")
+        self.index_job = index_job
+        self.problem = problem
+        self.search_screen = SearchScreen()
+
+    def get_default_screen(self) -> SearchScreen:
+        return self.search_screen
+
+    def on_mount(self) -> None:
+        self.search_screen.k = self.options.k
+        if self.problem is not None:
+            self.search_screen.show_error(self.problem)
+        elif self.index_job is not None:
+            self.push_screen(IndexingScreen(self.index_job), self._indexed)
+        else:
+            self.load(self.options)
+
+    def _indexed(self, name: str | None) -> None:
+        if name is None:
+            self.search_screen.show_error(f"indexing {self.index_job.corpus if self.index_job else ''} failed; see the message above")
+        else:
+            self.load(dataclasses.replace(self.options, index=name))
+
+    def open_index(self, name: str) -> None:
+        self.load(dataclasses.replace(self.options, index=name))
+
+    @work(thread=True, exclusive=True, group="load")
+    def load(self, options: Options) -> None:
+        """Open the index and load its models in the background, with their progress in the status line."""
+        screen = self.search_screen
+        old = screen.session
+        if old is not None:
+            self.call_from_thread(screen.show_error, f"opening index {options.index}…")
+            old.close()
+        self.options = options
+        status = partial(self.call_from_thread, screen.set_status)
+        try:
+            session = Session.open(options, lambda text: status(text, "yellow"))
+        except SearchkitError as error:
+            self.call_from_thread(screen.show_error, str(error))
+            return
+        except Exception as error:  # a bug or a broken model: say so in the app, never crash
+            self.call_from_thread(screen.show_error, f"unexpected {type(error).__name__}: {error}")
+            return
+        self.call_from_thread(screen.set_session, session)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_evaluate(self) -> None:
+        session = self.search_screen.session
+        if session is None:
+            self.notify("open an index first", severity="warning")
+        elif not isinstance(self.screen, EvalScreen):
+            self.push_screen(EvalScreen(session, self.search_screen.hidden), self._evaluated)
+
+    def _evaluated(self, query: str | None) -> None:
+        if query is not None:
+            self.search_screen.run_query(query)
+
+    def export_report(self) -> None:
+        if isinstance(self.screen, EvalScreen):
+            self.screen.action_export()
+        else:
+            self.push_screen(EvalScreen(self.search_screen.session, self.search_screen.hidden, export=True), self._evaluated)  # type: ignore[arg-type]
+
+    def on_unmount(self) -> None:
+        if self.search_screen.session is not None:
+            self.search_screen.session.close()

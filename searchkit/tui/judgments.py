@@ -1,0 +1,122 @@
+"""A user's relevance judgments, kept beside the index and merged over the corpus's qrels.
+
+Judgments live in a BEIR qrels file (`query-id<TAB>corpus-id<TAB>score`, with a header). Queries
+the corpus does not have (typed by the user) get a stable id from their text, and their text is
+kept in a BEIR `queries.jsonl`-style file next to it, so the judgments mean something on their own.
+A user's judgment overrides the corpus's for the same (query, document) pair.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from searchkit.corpus import Corpus
+from searchkit.errors import CorpusError
+from searchkit.types import Qrels
+
+HEADER = "query-id\tcorpus-id\tscore"
+QUERIES_FILE = "judged_queries.jsonl"
+
+
+def user_query_id(text: str) -> str:
+    """A stable id for a typed query: the same words give the same id."""
+    normal = " ".join(text.lower().split())
+    return "user-" + hashlib.sha1(normal.encode()).hexdigest()[:10]
+
+
+@dataclass
+class Judgments:
+    """Corpus qrels plus the user's own judgments (saved at once by `mark`)."""
+
+    path: Path
+    corpus_qrels: Qrels = field(default_factory=dict)
+    user: Qrels = field(default_factory=dict)
+    queries: dict[str, str] = field(default_factory=dict)  # typed queries the user judged
+
+    @classmethod
+    def load(cls, path: Path, corpus_qrels: Qrels | None = None) -> Judgments:
+        judgments = cls(Path(path), corpus_qrels or {})
+        if judgments.path.is_file():
+            judgments.user = _read_tsv(judgments.path)
+        if judgments.queries_path.is_file():
+            judgments.queries = _read_queries(judgments.queries_path)
+        return judgments
+
+    @property
+    def queries_path(self) -> Path:
+        return self.path.with_name(QUERIES_FILE)
+
+    @property
+    def qrels(self) -> Qrels:
+        merged = {qid: dict(docs) for qid, docs in self.corpus_qrels.items()}
+        for qid, docs in self.user.items():
+            merged.setdefault(qid, {}).update(docs)
+        return merged
+
+    def grades(self, query_id: str) -> dict[str, int]:
+        """document id -> grade for one query (the user's grade where there is one)."""
+        return {**self.corpus_qrels.get(query_id, {}), **self.user.get(query_id, {})}
+
+    def mark(self, query_id: str, doc_id: str, relevant: bool, query_text: str | None = None) -> int:
+        """Judge one hit and save at once; returns the grade stored.
+
+        Relevant keeps an existing positive grade (a corpus's 2 stays 2), else 1; not relevant is 0.
+        `query_text` is recorded for queries the corpus does not have.
+        """
+        current = self.grades(query_id).get(doc_id, 0)
+        grade = (current if current > 0 else 1) if relevant else 0
+        self.user.setdefault(query_id, {})[doc_id] = grade
+        lines = [HEADER] + [f"{q}\t{d}\t{g}" for q, docs in self.user.items() for d, g in docs.items()]
+        _write_atomically(self.path, "\n".join(lines) + "\n")
+        if query_text is not None and query_id not in self.queries:
+            self.queries[query_id] = query_text
+            rows = (json.dumps({"_id": q, "text": t}, ensure_ascii=False) for q, t in self.queries.items())
+            _write_atomically(self.queries_path, "".join(row + "\n" for row in rows))
+        return grade
+
+    def apply(self, corpus: Corpus) -> Corpus:
+        """The corpus with the user's queries and judgments merged in (for evaluation)."""
+        queries = {**self.queries, **corpus.queries}
+        qrels = {qid: docs for qid, docs in self.qrels.items() if qid in queries}
+        return replace(corpus, queries=queries, qrels=qrels)
+
+
+def _read_tsv(path: Path) -> Qrels:
+    qrels: Qrels = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        fields = line.split("\t")
+        if not line.strip() or (number == 1 and fields[0] == "query-id"):
+            continue
+        if len(fields) != 3 or not fields[2].strip().lstrip("-").isdigit():
+            raise CorpusError(path, f"expected query-id, corpus-id and an integer score, got {line!r}", number)
+        qrels.setdefault(fields[0], {})[fields[1]] = int(fields[2])
+    return qrels
+
+
+def _read_queries(path: Path) -> dict[str, str]:
+    queries: dict[str, str] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip():
+            try:
+                row = json.loads(line)
+                queries[str(row["_id"])] = str(row["text"])
+            except (ValueError, KeyError, TypeError):
+                raise CorpusError(path, "expected a JSON object with _id and text", number) from None
+    return queries
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise

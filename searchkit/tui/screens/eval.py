@@ -1,0 +1,126 @@
+"""Every retriever over the judged queries: `searchkit eval`'s table, recall@k curves, per-query scores."""
+
+from __future__ import annotations
+
+import asyncio
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+from textual_plotext import PlotextPlot
+
+from searchkit.errors import SearchkitError
+from searchkit.evaluation.plot import recall_curves
+from searchkit.evaluation.report import format_cell, metric_label, significance_note, write_report
+from searchkit.experiment import ExperimentReport
+from searchkit.tui.session import Session
+
+CURVE_MAX_K = 100
+
+
+class EvalScreen(Screen[str | None]):
+    """Dismisses with the text of a query to open side by side, or None."""
+
+    BINDINGS = [
+        Binding("escape", "dismiss_screen", "Back"),
+        Binding("x", "export", "Export report"),
+    ]
+
+    def __init__(self, session: Session, hidden: set[str], *, export: bool = False) -> None:
+        super().__init__()
+        self.session = session
+        self.hidden = set(hidden)
+        self.export_when_done = export
+        self.report: ExperimentReport | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(Text("evaluating every retriever over the judged queries…", style="yellow"), id="eval-status")
+        with Horizontal(id="eval-top"):
+            yield DataTable(id="eval-table", cursor_type="row", zebra_stripes=True)
+            yield PlotextPlot(id="eval-curve")
+        yield Static(Text("per query: nDCG@10 (Enter opens the query side by side; largest disagreement first)", style="dim"), id="eval-per-query-title")
+        with Vertical(id="eval-bottom"):
+            yield DataTable(id="eval-queries", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.evaluate()
+
+    @work(exclusive=True, group="eval")
+    async def evaluate(self) -> None:
+        try:
+            report = await asyncio.to_thread(self.session.evaluate, self.hidden)
+            curves = await asyncio.to_thread(recall_curves, report, CURVE_MAX_K)
+        except SearchkitError as error:
+            self._status(str(error), "bold red")
+            return
+        self.report = report
+        self._show(report, curves)
+        if self.export_when_done:
+            self.action_export()
+
+    def _status(self, text: str, style: str = "") -> None:
+        self.query_one("#eval-status", Static).update(Text(text, style=style))
+
+    def _show(self, report: ExperimentReport, curves: dict[str, list[float]]) -> None:
+        table = self.query_one("#eval-table", DataTable)
+        table.clear(columns=True)
+        table.add_columns("", "retriever", *(metric_label(m) for m in report.metrics), "queries/s")
+        for row in report.table_rows():
+            cells = [format_cell(row.values[m], row.beats[m]) for m in report.metrics]
+            table.add_row(row.label, Text(row.name), *cells, f"{row.queries_per_second:,.0f}", key=row.name)
+        users = len(self.session.judgments.user)
+        mine = f"Includes your judgments on {users} queries. " if users else ""
+        self._status(mine + significance_note(report))
+        self._plot(curves)
+        self._per_query(report)
+
+    def _plot(self, curves: dict[str, list[float]]) -> None:
+        plot = self.query_one(PlotextPlot)
+        plt = plot.plt
+        plt.clear_figure()
+        plt.title("mean recall@k")
+        ks = list(range(1, CURVE_MAX_K + 1))
+        for name, curve in curves.items():
+            plt.plot(ks, curve, label=name, marker="braille")
+        plt.xscale("log")
+        plt.ylim(0, 1)
+        plot.refresh()
+
+    def _per_query(self, report: ExperimentReport) -> None:
+        table = self.query_one("#eval-queries", DataTable)
+        table.clear(columns=True)
+        metric = "ndcg@10" if "ndcg@10" in report.metrics else report.metrics[0]
+        table.add_columns("query", "text", *report.names)
+        per_query = {name: report.evaluations[name].per_query[metric] for name in report.names}
+
+        def spread(qid: str) -> float:
+            values = [per_query[name][qid] for name in report.names]
+            return max(values) - min(values)
+
+        for qid in sorted(report.queries, key=lambda q: (-spread(q), q)):
+            text = report.queries[qid]
+            table.add_row(Text(qid), Text(text if len(text) <= 60 else text[:59] + "…"), *(f"{per_query[n][qid]:.2f}" for n in report.names), key=qid)
+
+    @on(DataTable.RowSelected, "#eval-queries")
+    def _open_query(self, event: DataTable.RowSelected) -> None:
+        if self.report is not None and event.row_key.value is not None:
+            self.dismiss(self.report.queries[event.row_key.value])
+
+    def action_dismiss_screen(self) -> None:
+        self.dismiss(None)
+
+    def action_export(self) -> None:
+        if self.report is None:
+            self.export_when_done = True
+            self.notify("the report is exported when the evaluation is done")
+            return
+        folder = self.session.index.folder / "report"
+        write_report(self.report, folder)
+        self.notify(f"report written to {folder} (report.md, report.json, runs/)", timeout=8)
+

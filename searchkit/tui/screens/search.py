@@ -1,0 +1,234 @@
+"""The main screen: a query box, the corpus's judged queries, and one column of hits per retriever."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from rich.text import Text
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, OptionList, Static
+
+from searchkit.tui.screens.document import DocumentScreen
+from searchkit.tui.session import SearchResult, Session
+from searchkit.tui.text import query_terms
+from searchkit.tui.widgets.query import QueryList
+from searchkit.tui.widgets.results import SHARED_COLOURS, ColumnView, HitList, ResultsColumn
+
+DEBOUNCE_SECONDS = 0.15
+
+
+class SearchScreen(Screen[None]):
+    BINDINGS = [
+        Binding("slash", "focus_query", "Query", key_display="/"),
+        Binding("escape", "focus_query", "Query", show=False),
+        Binding("ctrl+b", "toggle_queries", "Query list"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.session: Session | None = None
+        self.result: SearchResult | None = None
+        self.hidden: set[str] = set()  # retrievers whose column the user switched off
+        self.k = 10
+        self.last_latency: float | None = None  # seconds from query to results on screen
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(placeholder="Type a query (Enter: search now; ↓ the query list)", id="query", disabled=True)
+        yield Static(Text("starting…"), id="status")
+        with Horizontal(id="main"):
+            yield QueryList()
+            yield Horizontal(id="columns")
+        yield Static(id="message")
+        yield Footer()
+
+    # -- state the app sets --------------------------------------------------
+
+    def set_status(self, text: str, style: str = "") -> None:
+        self.query_one("#status", Static).update(Text(text, style=style))
+
+    def show_error(self, message: str) -> None:
+        """A problem the user can act on, in place of the columns."""
+        self.session = None
+        self.result = None
+        self.query_one("#columns").remove_children()
+        self.query_one(QueryList).display = False
+        self.query_one("#query", Input).disabled = True
+        box = self.query_one("#message", Static)
+        box.update(Text.assemble(("Cannot search\n\n", "bold red"), message, ("\n\nCtrl+P: open another index   F1: help   Ctrl+Q: quit", "dim")))
+        box.display = True
+        self.set_status("error", "red")
+
+    async def set_session(self, session: Session) -> None:
+        self.session = session
+        self.result = None
+        self.hidden &= {r.name for r in session.retrievers}
+        self.query_one("#message").display = False
+        columns = self.query_one("#columns")
+        await columns.remove_children()
+        await columns.mount_all(ResultsColumn(r.name) for r in session.retrievers)
+        self._apply_hidden()
+        queries = self.query_one(QueryList)
+        queries.set_queries(session.queries)
+        queries.display = bool(session.queries)
+        box = self.query_one("#query", Input)
+        box.disabled = False
+        box.focus()
+        notes = "  ".join(session.warnings)
+        judged = f"{len(session.queries)} judged queries" if session.queries else "no judgments yet (r/n on a hit)"
+        self.set_status(f"index {session.index.name}: {len(session.retrievers)} retrievers, {judged}. {notes}".strip())
+        if box.value.strip():
+            self.run_search(box.value, time.perf_counter(), debounce=False)
+
+    def set_k(self, k: int) -> None:
+        self.k = k
+        self.rerun()
+
+    def toggle_column(self, name: str) -> None:
+        self.hidden ^= {name}
+        self._apply_hidden()
+        self._render_result()
+
+    def rerun(self) -> None:
+        query = self.query_one("#query", Input).value
+        if self.session is not None and query.strip():
+            self.run_search(query, time.perf_counter(), debounce=False)
+
+    def run_query(self, query: str) -> None:
+        """Search `query` at once (from the query list or the eval screen)."""
+        box = self.query_one("#query", Input)
+        with box.prevent(Input.Changed):
+            box.value = query
+        self.query_one(QueryList).filter(query)
+        self.run_search(query, time.perf_counter(), debounce=False)
+
+    # -- searching -------------------------------------------------------------
+
+    @on(Input.Changed, "#query")
+    def _typed(self, event: Input.Changed) -> None:
+        self.query_one(QueryList).filter(event.value)
+        self.run_search(event.value, time.perf_counter(), debounce=True)
+
+    @on(Input.Submitted, "#query")
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.run_search(event.value, time.perf_counter(), debounce=False)
+        lists = self.query(HitList)
+        if lists:
+            lists.first().focus()
+
+    @work(exclusive=True, group="search")
+    async def run_search(self, query: str, started: float, debounce: bool) -> None:
+        """A newer query cancels this one; the blocking search runs in a thread."""
+        session = self.session
+        if session is None or not query.strip():
+            return
+        if debounce:
+            await asyncio.sleep(DEBOUNCE_SECONDS)
+        self.set_status(f"searching “{query}”…", "dim")
+        visible = [r for r in session.retrievers if r.name not in self.hidden]
+        result = await asyncio.to_thread(session.search, query, self.k, visible)
+        if session is not self.session:
+            return
+        self.result = result
+        self._render_result()
+        self.call_after_refresh(self._shown, result, started)
+
+    def _shown(self, result: SearchResult, started: float) -> None:
+        self.last_latency = time.perf_counter() - started
+        shown = sum(min(len(c.hits), result.k) for c in result.columns)
+        self.set_status(f"{shown} hits from {len(result.columns)} retrievers in {self.last_latency * 1000:.0f} ms (query id {result.query_id})")
+
+    def _render_result(self) -> None:
+        session, result = self.session, self.result
+        if session is None or result is None:
+            return
+        grades = session.judgments.grades(result.query_id)
+        scores = session.scores(result)
+        shared = _shared(result)
+        terms = query_terms(result.query)
+        for column in result.columns:
+            for widget in self.query(ResultsColumn):
+                if widget.retriever == column.retriever:
+                    widget.show(
+                        ColumnView(column, result.k, result.documents, terms, shared, grades, scores.get(column.retriever), bool(scores))
+                    )
+
+    def _apply_hidden(self) -> None:
+        for widget in self.query(ResultsColumn):
+            widget.display = widget.retriever not in self.hidden
+
+    # -- judging and opening ------------------------------------------------------
+
+    @on(HitList.Judge)
+    def _judge(self, event: HitList.Judge) -> None:
+        self.judge(event.doc_id, event.relevant)
+
+    def judge(self, doc_id: str, relevant: bool) -> int | None:
+        """Save a judgment of `doc_id` for the query shown; returns the grade stored."""
+        session, result = self.session, self.result
+        if session is None or result is None:
+            return None
+        typed = result.query_id not in (session.corpus.queries if session.corpus else {})
+        grade = session.judgments.mark(result.query_id, doc_id, relevant, result.query if typed else None)
+        self._render_result()
+        queries = self.query_one(QueryList)
+        if typed and result.query_id not in queries.queries:
+            queries.set_queries(session.queries)
+            queries.display = True
+        verdict = f"relevant (grade {grade})" if relevant else "not relevant"
+        self.notify(f"{doc_id} judged {verdict} for {result.query_id}; saved to {session.judgments.path.name}", timeout=3)
+        return grade
+
+    @on(OptionList.OptionSelected, "HitList")
+    def _open(self, event: OptionList.OptionSelected) -> None:
+        session, result = self.session, self.result
+        doc_id = event.option.id
+        if session is None or result is None or doc_id is None:
+            return
+        document = result.documents.get(doc_id) or session.document(doc_id)
+        if document is not None:
+            self.app.push_screen(DocumentScreen(document, result.query, session.judgments.grades(result.query_id).get(doc_id), self.judge))
+
+    @on(OptionList.OptionSelected, "QueryList")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        query = self.query_one(QueryList).queries.get(event.option.id or "")
+        if query is not None:
+            self.run_query(query)
+            self.query_one("#query", Input).focus()
+
+    # -- keys ----------------------------------------------------------------------
+
+    def action_focus_query(self) -> None:
+        self.query_one("#query", Input).focus()
+
+    def action_toggle_queries(self) -> None:
+        queries = self.query_one(QueryList)
+        queries.display = not queries.display and bool(queries.queries)
+
+    def on_key(self, event: events.Key) -> None:
+        # ↓ in the query box goes to the query list (or the first column when there is none)
+        if event.key == "down" and self.focused is self.query_one("#query", Input):
+            target = self.query_one(QueryList) if self.query_one(QueryList).display else next(iter(self.query(HitList)), None)
+            if target is not None:
+                target.focus()
+                event.stop()
+
+
+def _shared(result: SearchResult) -> dict[str, tuple[str, int]]:
+    """Documents in more than one column's top k -> (colour, count), colours by best rank."""
+    counts: dict[str, int] = {}
+    order: list[str] = []
+    for rank in range(result.k):
+        for column in result.columns:
+            if rank < len(column.hits):
+                doc_id = column.hits[rank].doc_id
+                if doc_id not in counts:
+                    order.append(doc_id)
+                counts[doc_id] = counts.get(doc_id, 0) + 1
+    shared = [doc_id for doc_id in order if counts[doc_id] > 1]
+    return {doc_id: (SHARED_COLOURS[i % len(SHARED_COLOURS)], counts[doc_id]) for i, doc_id in enumerate(shared)}

@@ -1,0 +1,54 @@
+"""Document text as rich `Text`: always literal (never parsed as markup), query terms highlighted."""
+
+from __future__ import annotations
+
+import re
+
+from rich.text import Text
+
+from searchkit.retrieval.tokenize import ENGLISH_STOPWORDS
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+HIGHLIGHT = "bold reverse"
+
+
+def query_terms(query: str) -> set[str]:
+    """Lower-cased words of the query, stop words left out (unless nothing else is left)."""
+    words = {w.lower() for w in _WORD.findall(query)}
+    return (words - ENGLISH_STOPWORDS) or words
+
+
+def _matches(text: str, terms: set[str]) -> list[tuple[int, int]]:
+    """Spans of words that equal a term or start with one (a light stand-in for stemming)."""
+    spans = []
+    for match in _WORD.finditer(text):
+        word = match.group().lower()
+        if any(word == t or (len(t) >= 4 and word.startswith(t)) for t in terms):
+            spans.append(match.span())
+    return spans
+
+
+def highlighted(text: str, terms: set[str], style: str = "") -> Text:
+    """`text` literally, with every query term highlighted."""
+    result = Text(text, style=style)
+    for start, end in _matches(text, terms):
+        result.stylize(HIGHLIGHT, start, end)
+    return result
+
+
+def snippet(text: str, terms: set[str], width: int = 160) -> Text:
+    """About `width` characters of `text` around its densest run of query terms, highlighted."""
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return highlighted(text, terms)
+    spans = _matches(text, terms)
+    start = 0
+    if spans:
+        # the window holding the most matches, starting at a match
+        best = max(range(len(spans)), key=lambda i: sum(1 for s, _ in spans[i:] if s < spans[i][0] + width))
+        start = max(0, spans[best][0] - width // 5)
+        space = text.rfind(" ", 0, start)
+        start = start if space < 0 or start - space > 20 else space + 1
+    end = min(len(text), start + width)
+    piece = text[start:end]
+    return Text.assemble("…" if start else "", highlighted(piece, terms), "…" if end < len(text) else "")

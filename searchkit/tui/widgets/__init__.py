@@ -1,0 +1,1 @@
+"""Widgets of the search screen: the query list and the results columns."""

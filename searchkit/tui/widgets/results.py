@@ -1,0 +1,114 @@
+"""One retriever's column: a header with its per-query scores, then its top-k hits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from searchkit.corpus import Document
+from searchkit.tui.session import NDCG_CUTOFF, Column, QueryScores
+from searchkit.tui.text import snippet
+
+# colours that tell shared documents apart; a document in several columns has the same one in each
+SHARED_COLOURS = ("magenta", "cyan", "yellow", "green", "bright_blue", "bright_red", "bright_magenta", "bright_cyan", "orange3", "spring_green3")
+
+
+@dataclass(frozen=True)
+class ColumnView:
+    """Everything a column shows, prepared by the search screen."""
+
+    column: Column
+    k: int
+    documents: dict[str, Document]
+    terms: set[str]
+    shared: dict[str, tuple[str, int]]  # doc id -> (colour, how many columns hold it), for shared documents
+    grades: dict[str, int]  # doc id -> judged grade for this query
+    scores: QueryScores | None
+    judged: bool  # whether the query has any relevant judgment
+
+
+class HitList(OptionList):
+    """The hits; judging keys act on the highlighted one."""
+
+    BINDINGS = [
+        Binding("r", "judge(True)", "Relevant"),
+        Binding("n", "judge(False)", "Not relevant"),
+        Binding("left", "move(-1)", "Column ←", show=False),
+        Binding("right", "move(1)", "Column →", show=False),
+    ]
+
+    class Judge(Message):
+        def __init__(self, doc_id: str, relevant: bool) -> None:
+            super().__init__()
+            self.doc_id = doc_id
+            self.relevant = relevant
+
+    def action_judge(self, relevant: bool) -> None:
+        option = self.highlighted_option
+        if option is not None and option.id is not None:
+            self.post_message(self.Judge(option.id, relevant))
+
+    def action_move(self, step: int) -> None:
+        lists = list(self.screen.query(HitList))
+        lists[(lists.index(self) + step) % len(lists)].focus()
+
+
+class ResultsColumn(Vertical):
+    def __init__(self, retriever: str) -> None:
+        super().__init__(classes="results-column")
+        self.retriever = retriever
+        self.border_title = retriever
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("type a query", style="dim"), classes="column-header")
+        yield HitList(markup=False, compact=True)
+
+    def show(self, view: ColumnView) -> None:
+        self.query_one(".column-header", Static).update(_header(view))
+        hits = self.query_one(HitList)
+        highlighted = hits.highlighted or 0
+        width = max(self.content_size.width, 20)
+        options: list[Option | None] = []
+        for rank, hit in enumerate(view.column.hits[: view.k], 1):
+            options += [_option(rank, hit.doc_id, hit.score, view, width), None]  # None: a divider line
+        hits.set_options(options)
+        if hits.option_count:
+            hits.highlighted = min(highlighted, hits.option_count - 1)
+
+
+def _header(view: ColumnView) -> Text:
+    if view.scores is not None:
+        return Text.assemble(
+            ("recall@", "dim"), (f"{view.k} ", "dim"), (f"{view.scores.recall:.2f}", "bold"),
+            ("  nDCG@", "dim"), (f"{NDCG_CUTOFF} ", "dim"), (f"{view.scores.ndcg:.2f}", "bold"),
+        )
+    if not view.column.hits:
+        return Text("no hits", style="dim")
+    return Text("not judged (r: relevant)" if not view.judged else "", style="dim")
+
+
+def _option(rank: int, doc_id: str, score: float, view: ColumnView, width: int) -> Option:
+    """Rank, judgment, shared marker, score and id; the title; two lines of snippet."""
+    document = view.documents.get(doc_id)
+    grade = view.grades.get(doc_id)
+    if grade is None:
+        mark = Text("  ")
+    else:
+        mark = Text("✓ ", style="bold green") if grade > 0 else Text("✗ ", style="bold red")
+    colour, count = view.shared.get(doc_id, ("", 0))
+    shared = Text(f"●{count} ", style=f"bold {colour}") if count else Text("   ")
+    title = Text(document.title if document and document.title else "(untitled)", style="bold")
+    title.truncate(width, overflow="ellipsis")
+    prompt = Text.assemble(
+        (f"{rank:>2} ", "bold"), mark, shared, (f"{score:.3f} ", "cyan"), (doc_id, "dim"), "\n",
+        title, "\n",
+        snippet(document.text if document else "", view.terms, 2 * width - 4),
+    )
+    return Option(prompt, id=doc_id)
