@@ -218,3 +218,18 @@ def test_resume_after_sigkill(tmp_path: Path, minilm_encoders) -> None:
         assert killed_then_resumed[pid][0] == payload
         for name, vector in vectors.items():
             np.testing.assert_allclose(killed_then_resumed[pid][1][name], vector, atol=1e-5)
+
+
+def test_encoder_whose_model_changed_is_reencoded(tmp_path: Path, tiny_corpus: Path) -> None:
+    corpus = load_corpus(tiny_corpus)
+    name = vector_name("hashing:x")
+    with Index.open("tiny", home=tmp_path, create=True) as index:
+        index_corpus(corpus, [HashingEncoder("x", dimension=64)], index)
+        changed = HashingEncoder("x", dimension=32)  # same spec, new model: new fingerprint and dimension
+        report = index_corpus(corpus, [changed], index)
+        assert report.encoded == {"hashing:x": 7} and report.changed == 0
+        assert index.record_for(changed).dimension == 32
+        points = index_snapshot(index)
+        hits = DenseRetriever(index, changed).search("violin", k=1)
+    assert all(len(vectors[name]) == 32 and payload["vectors"] == {name: changed.fingerprint} for payload, vectors in points.values())
+    assert hits[0].doc_id == "violin"

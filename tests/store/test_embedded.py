@@ -51,3 +51,10 @@ def test_second_process_gets_a_clear_lock_error(tiny_index_home: Path, run_searc
     with Index.open("tiny", home=tiny_index_home):
         result = run_searchkit("search", "tiny", "guitar", "--home", tiny_index_home)
     assert_clean_error(result, "another process", "--qdrant-url")
+
+
+def test_vector_names_are_readable_and_unique() -> None:
+    assert vector_name("sbert:minilm") == "sbert-minilm"
+    long_a, long_b = vector_name("cls:/models/a b/minilm"), vector_name("cls:/models/a-b/minilm")
+    assert long_a != long_b and long_a.startswith("cls-models-a-b-minilm-")
+    assert len(vector_name("mean:/" + "x" * 200)) <= 64
