@@ -120,6 +120,8 @@ def _prepare_collection(index: Index, corpus: Corpus, records: dict[str, Encoder
             held.discard(record.vector)
         if record.vector not in held:
             index.store.add_vector(record.vector, record.dimension)
+    # Encoders indexed earlier but not named in this run keep their vectors and their records.
+    manifest.encoders = {**stored.encoders, **records}
     index.store.update_manifest(manifest.to_dict())
 
 

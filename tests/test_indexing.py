@@ -58,6 +58,11 @@ def test_adding_an_encoder_encodes_only_that_encoder(tmp_path: Path, tiny_corpus
         both = index_snapshot(index)
         assert set(index.manifest.encoders) == set(SPECS)
 
+        # a later run naming one encoder keeps the others in the manifest
+        third = index_corpus(corpus, [encoders["cls:minilm"]], index)
+        assert third.to_encode == 0
+        assert set(index.manifest.encoders) == set(SPECS)
+
     docs = list(corpus.documents.values())
     expected_cls = encoders["cls:minilm"].encode([d.content for d in docs])
     for row, doc in enumerate(docs):
