@@ -5,7 +5,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from searchkit.cli.common import DEFAULT_ENCODERS, add_encoder_options, add_index_options
+from searchkit.cli.common import (
+    DEFAULT_ENCODERS,
+    add_encoder_options,
+    add_index_options,
+    add_retriever_options,
+    bm25_settings,
+    quiet_transformers,
+    rrf_weights,
+)
 
 
 def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
@@ -19,17 +27,14 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
                         "default: the only index under --home")
     parser.add_argument("--corpus", type=Path, help="index this corpus first (into INDEX, default: the corpus's name)")
     parser.add_argument("-k", type=int, default=10, help="hits per column (default: 10)")
-    parser.add_argument("--bm25", action=argparse.BooleanOptionalAction, default=True, help="a BM25 column (default: on)")
-    parser.add_argument("--hybrid", nargs="?", const=True, default=False, metavar="SPEC",
-                        help="an RRF hybrid of BM25 and SPEC (default: the first sbert encoder)")
-    parser.add_argument("--rrf-k", type=int, default=60, help="RRF constant for --hybrid (default: 60)")
     add_encoder_options(parser, None)
+    add_retriever_options(parser)
+    parser.add_argument("--no-bm25", dest="bm25", action="store_false", help="leave out the BM25 column (shown by default)")
     add_index_options(parser)
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, bm25=True)
 
 
 def run(args: argparse.Namespace) -> int:
-    import transformers
     from threadpoolctl import threadpool_limits
 
     from searchkit.index import default_home
@@ -40,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
     home = args.home or default_home()
     options = Options(
         args.index or "", home=args.home, url=args.qdrant_url, encoders=args.encoders, bm25=args.bm25,
-        hybrid=args.hybrid, rrf_k=args.rrf_k, allow_pickle=args.allow_pickle, k=args.k,
+        hybrid=args.hybrid, bm25_settings=bm25_settings(args), rrf_k=args.rrf_k, rrf_weights=rrf_weights(args),
+        allow_pickle=args.allow_pickle, k=args.k,
     )
     corpus = args.corpus or (Path(args.index) if args.index and _is_corpus(Path(args.index)) else None)
     job = problem = None
@@ -56,8 +62,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             problem = (f"no index in {home}. Build one with `searchkit index corpora/demo`, "
                        "or index and open a corpus at once: `searchkit tui --corpus corpora/demo`")
-    transformers.logging.set_verbosity_error()
-    transformers.logging.disable_progress_bar()
+    quiet_transformers()
     # torch and numpy (Qdrant's local search) take turns; one BLAS thread avoids oversubscription
     with threadpool_limits(1, user_api="blas"):
         SearchkitApp(options, job, problem).run()

@@ -17,6 +17,7 @@ from searchkit.evaluation import evaluate
 from searchkit.experiment import ExperimentReport, run_experiment
 from searchkit.index import Index
 from searchkit.retrieval import Retriever
+from searchkit.retrieval.lexical import BM25Settings
 from searchkit.tui.judgments import Judgments, user_query_id
 from searchkit.types import Hit
 
@@ -34,7 +35,9 @@ class Options:
     encoders: str | None = None  # None: every encoder the index holds
     bm25: bool = True
     hybrid: bool | str = False
+    bm25_settings: BM25Settings | None = None
     rrf_k: int = 60
+    rrf_weights: list[float] | None = None
     allow_pickle: bool = False
     k: int = 10
 
@@ -90,8 +93,8 @@ class Session:
             judgments = Judgments.load(index.judgments_path, corpus.qrels if corpus else None)
             status("loading models…")
             retrievers = open_retrievers(
-                index, options.encoders, bm25=options.bm25, hybrid=options.hybrid, rrf_k=options.rrf_k,
-                corpus=corpus, allow_pickle=options.allow_pickle,
+                index, options.encoders, bm25=options.bm25, hybrid=options.hybrid, bm25_settings=options.bm25_settings,
+                rrf_k=options.rrf_k, rrf_weights=options.rrf_weights, corpus=corpus, allow_pickle=options.allow_pickle,
             )
             if not retrievers:
                 raise SearchkitError(f"nothing to search with: index {index.name!r} holds no encoders and BM25 is off")

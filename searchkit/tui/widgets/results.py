@@ -68,17 +68,14 @@ class ResultsColumn(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(Text("type a query", style="dim"), classes="column-header")
-        yield HitList(markup=False, compact=True)
+        yield HitList(markup=False)
 
     def show(self, view: ColumnView) -> None:
         self.query_one(".column-header", Static).update(_header(view))
         hits = self.query_one(HitList)
         highlighted = hits.highlighted or 0
-        width = max(self.content_size.width, 20)
-        options: list[Option | None] = []
-        for rank, hit in enumerate(view.column.hits[: view.k], 1):
-            options += [_option(rank, hit.doc_id, hit.score, view, width), None]  # None: a divider line
-        hits.set_options(options)
+        width = max(self.content_size.width - 1, 16)  # less the scrollbar
+        hits.set_options(_option(rank, hit.doc_id, hit.score, view, width) for rank, hit in enumerate(view.column.hits[: view.k], 1))
         if hits.option_count:
             hits.highlighted = min(highlighted, hits.option_count - 1)
 
@@ -86,8 +83,8 @@ class ResultsColumn(Vertical):
 def _header(view: ColumnView) -> Text:
     if view.scores is not None:
         return Text.assemble(
-            ("recall@", "dim"), (f"{view.k} ", "dim"), (f"{view.scores.recall:.2f}", "bold"),
-            ("  nDCG@", "dim"), (f"{NDCG_CUTOFF} ", "dim"), (f"{view.scores.ndcg:.2f}", "bold"),
+            (f"recall@{view.k} ", "dim"), (f"{view.scores.recall:.2f}", "bold"), "\n",
+            (f"nDCG@{NDCG_CUTOFF} ", "dim"), (f"{view.scores.ndcg:.2f}", "bold"),
         )
     if not view.column.hits:
         return Text("no hits", style="dim")
@@ -109,6 +106,6 @@ def _option(rank: int, doc_id: str, score: float, view: ColumnView, width: int) 
     prompt = Text.assemble(
         (f"{rank:>2} ", "bold"), mark, shared, (f"{score:.3f} ", "cyan"), (doc_id, "dim"), "\n",
         title, "\n",
-        snippet(document.text if document else "", view.terms, 2 * width - 4),
+        snippet(document.text if document else "", view.terms, 2 * width - 4), "\n ",  # a blank line between hits
     )
     return Option(prompt, id=doc_id)

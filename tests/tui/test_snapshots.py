@@ -1,0 +1,52 @@
+"""Snapshots at a fixed terminal size: the search screen with results, a markup-laden document, help."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from searchkit.tui.app import SearchkitApp
+from searchkit.tui.session import Options
+
+from .conftest import wait_for
+
+SIZE = (120, 36)
+
+
+async def search(pilot: Pilot, query: str) -> None:
+    app = pilot.app
+    assert isinstance(app, SearchkitApp)
+    screen = app.search_screen
+    await wait_for(pilot, lambda: screen.session is not None)
+    screen.query_one("#query", Input).cursor_blink = False
+    screen.run_query(query)
+    await wait_for(pilot, lambda: screen.result is not None and screen.last_latency is not None)
+    screen.set_status("status line fixed for the snapshot (it shows the time the search took)")
+    await pilot.pause()
+
+
+def test_search_screen(snap_compare, tui_home: Path) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot) -> None:
+        await search(pilot, "musical instrument with strings")
+
+    assert snap_compare(SearchkitApp(Options("tiny", home=tui_home)), terminal_size=SIZE, run_before=run_before)
+
+
+def test_document_full_of_markup_renders_literally(snap_compare, tui_home: Path) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot) -> None:
+        await search(pilot, "markup lookalikes not bold not a link")
+        await pilot.press("enter", "enter")  # to the hits, then open the top one
+
+    app = SearchkitApp(Options("tiny", home=tui_home, encoders="sbert:minilm", bm25=False))
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_help_screen(snap_compare, tui_home: Path) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot) -> None:
+        await wait_for(pilot, lambda: pilot.app.search_screen.session is not None)  # type: ignore[attr-defined]
+        pilot.app.search_screen.query_one("#query", Input).cursor_blink = False  # type: ignore[attr-defined]
+        await pilot.press("f1")
+
+    assert snap_compare(SearchkitApp(Options("tiny", home=tui_home)), terminal_size=SIZE, run_before=run_before)
