@@ -10,25 +10,36 @@ from searchkit.encoders import Encoder, load_encoder, load_encoders
 from searchkit.errors import SearchkitError
 from searchkit.index import Index
 from searchkit.indexing import IndexReport, index_corpus
-from searchkit.retrieval import DenseRetriever, Retriever
+from searchkit.experiment import ExperimentReport, QueryDiff, TableRow, diff, run_experiment
+from searchkit.retrieval import BM25Retriever, BM25Settings, DenseRetriever, HybridRetriever, Retriever, open_retrievers, rrf
 from searchkit.types import Hit, Qrels, Run
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "BM25Retriever",
+    "BM25Settings",
     "Corpus",
     "DenseRetriever",
     "Document",
     "Encoder",
+    "ExperimentReport",
     "Hit",
+    "HybridRetriever",
     "Index",
     "IndexReport",
+    "QueryDiff",
     "Qrels",
     "Retriever",
     "Run",
     "SearchkitError",
+    "TableRow",
+    "diff",
     "index_corpus",
     "load_corpus",
     "load_encoder",
     "load_encoders",
+    "open_retrievers",
+    "rrf",
+    "run_experiment",
 ]

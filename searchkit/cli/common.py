@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from searchkit.encoders import Encoder
+from searchkit.errors import SearchkitError
 from searchkit.index import HOME_VARIABLE, URL_VARIABLE, Index
+
+if TYPE_CHECKING:
+    from searchkit.corpus import Corpus
+    from searchkit.indexing import IndexReport
+    from searchkit.retrieval import BM25Settings, Retriever
 
 DEFAULT_ENCODERS = "cls:minilm,mean:minilm,sbert:minilm"
 
@@ -18,20 +27,123 @@ def add_index_options(parser: argparse.ArgumentParser) -> None:
 
 def add_encoder_options(parser: argparse.ArgumentParser, default: str | None) -> None:
     shown = default or "every encoder the index holds"
-    parser.add_argument("--encoders", default=default, help=f"comma-separated specs KIND:MODEL (default: {shown})")
+    parser.add_argument("--encoders", default=default, help=f"comma-separated specs KIND:MODEL, '' for none (default: {shown})")
     parser.add_argument("--allow-pickle", action="store_true", help="allow loading pickle (*.bin) weights you trust")
+
+
+def add_retriever_options(parser: argparse.ArgumentParser) -> None:
+    """--bm25, --hybrid and their settings; read back with `open_retrievers_from_args`."""
+    group = parser.add_argument_group("BM25 and hybrid retrieval")
+    group.add_argument("--bm25", action="store_true", help="add the BM25 baseline (rank_bm25 BM25Okapi scores)")
+    group.add_argument(
+        "--hybrid", nargs="?", const=True, default=False, metavar="SPEC",
+        help="add reciprocal-rank fusion of BM25 and a dense encoder (default: the sbert one, else the last)",
+    )  # fmt: skip
+    group.add_argument("--rrf-k", type=int, default=60, help="RRF constant k (default: 60)")
+    group.add_argument("--rrf-weights", metavar="W_BM25,W_DENSE", help="RRF weights (default: 1,1)")
+    group.add_argument("--bm25-k1", type=float, default=1.5, help="BM25 k1 (default: 1.5)")
+    group.add_argument("--bm25-b", type=float, default=0.75, help="BM25 b (default: 0.75)")
+    group.add_argument(
+        "--bm25-stemmer", default="none", metavar="LANGUAGE",
+        help="Snowball stemmer (PyStemmer) such as english or porter, or none (default: none)",
+    )  # fmt: skip
+    group.add_argument("--bm25-stopwords", choices=["none", "english"], default="none", help="stop words to drop (default: none)")
+
+
+def bm25_settings(args: argparse.Namespace) -> BM25Settings:
+    from searchkit.retrieval import BM25Settings
+
+    try:
+        return BM25Settings(
+            k1=args.bm25_k1,
+            b=args.bm25_b,
+            stemmer=None if args.bm25_stemmer == "none" else args.bm25_stemmer,
+            stopwords=None if args.bm25_stopwords == "none" else args.bm25_stopwords,
+        )
+    except ValueError as error:
+        raise SearchkitError(f"BM25 settings: {error}") from None
+
+
+def rrf_weights(args: argparse.Namespace) -> list[float] | None:
+    if args.rrf_weights is None:
+        return None
+    try:
+        weights = [float(w) for w in args.rrf_weights.split(",")]
+    except ValueError:
+        weights = []
+    if len(weights) != 2:
+        raise SearchkitError(f"--rrf-weights takes two numbers, BM25's then the dense one's, e.g. 1,0.5; got {args.rrf_weights!r}")
+    return weights
+
+
+def open_retrievers_from_args(
+    args: argparse.Namespace, index: Index, encoders: str | Sequence[str] | None, corpus: Corpus | None = None
+) -> list[Retriever]:
+    from searchkit.retrieval import open_retrievers
+
+    if encoders is None or encoders or isinstance(args.hybrid, str):
+        quiet_transformers()
+    retrievers = open_retrievers(
+        index,
+        encoders,
+        bm25=args.bm25,
+        hybrid=args.hybrid,
+        bm25_settings=bm25_settings(args),
+        rrf_k=args.rrf_k,
+        rrf_weights=rrf_weights(args),
+        corpus=corpus,
+        allow_pickle=args.allow_pickle,
+    )
+    if not retrievers:
+        raise SearchkitError("no retriever to run: name encoders with --encoders, or add --bm25 or --hybrid")
+    return retrievers
 
 
 def open_index(args: argparse.Namespace, name: str, *, create: bool = False) -> Index:
     return Index.open(name, home=args.home, url=args.qdrant_url, create=create)
 
 
-def load_encoders_quietly(specs: str | list[str], allow_pickle: bool = False) -> list[Encoder]:
-    """Load encoders without the libraries' loading bars and warnings on the terminal."""
+def quiet_transformers() -> None:
+    """Keep the libraries' loading bars and warnings off the terminal."""
     import transformers
-
-    from searchkit.encoders import load_encoders
 
     transformers.logging.set_verbosity_error()
     transformers.logging.disable_progress_bar()
+
+
+def load_encoders_quietly(specs: str | list[str], allow_pickle: bool = False) -> list[Encoder]:
+    from searchkit.encoders import load_encoders
+
+    quiet_transformers()
     return load_encoders(specs, allow_pickle=allow_pickle)
+
+
+def describe_corpus(corpus: Corpus) -> str:
+    return (
+        f"corpus {corpus.name}: {len(corpus)} documents, {len(corpus.queries)} queries, "
+        f"{len(corpus.qrels)} judged queries, {len(corpus.skipped_empty)} empty documents skipped"
+    )
+
+
+def index_with_progress(corpus: Corpus, encoders: Sequence[Encoder], index: Index, batch_size: int) -> IndexReport:
+    """`index_corpus` with a progress bar on stderr."""
+    from tqdm import tqdm
+
+    from searchkit.indexing import index_corpus
+
+    with tqdm(unit="doc", desc="encoding", dynamic_ncols=True, file=sys.stderr) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        return index_corpus(corpus, encoders, index, batch_size=batch_size, progress=progress)
+
+
+def describe_index_report(report: IndexReport) -> str:
+    encoded = ", ".join(f"{spec} {n}" for spec, n in report.encoded.items()) or "nothing (up to date)"
+    return (
+        f"index {report.index}: {report.added} added, {report.changed} changed, {report.removed} removed; "
+        f"encoded: {encoded}; {report.seconds:.1f} s ({report.docs_per_second:.1f} docs/s)"
+    )

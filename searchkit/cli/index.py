@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import argparse
 
-from searchkit.cli.common import DEFAULT_ENCODERS, add_encoder_options, add_index_options, load_encoders_quietly, open_index
+from searchkit.cli.common import (
+    DEFAULT_ENCODERS,
+    add_encoder_options,
+    add_index_options,
+    describe_corpus,
+    describe_index_report,
+    index_with_progress,
+    load_encoders_quietly,
+    open_index,
+)
 
 
 def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
@@ -24,24 +33,12 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
     from searchkit.corpus import load_corpus
-    from searchkit.indexing import index_corpus
 
     corpus = load_corpus(args.corpus, args.split)
-    print(f"corpus {corpus.name}: {len(corpus)} documents, {len(corpus.queries)} queries, "
-          f"{len(corpus.qrels)} judged queries, {len(corpus.skipped_empty)} empty documents skipped")
+    print(describe_corpus(corpus))
     encoders = load_encoders_quietly(args.encoders, args.allow_pickle)
-    with open_index(args, args.name or corpus.name, create=True) as index, tqdm(unit="doc", desc="encoding", dynamic_ncols=True) as bar:
-
-        def progress(done: int, total: int) -> None:
-            bar.total = total
-            bar.n = done
-            bar.refresh()
-
-        report = index_corpus(corpus, encoders, index, batch_size=args.batch_size, progress=progress)
-    encoded = ", ".join(f"{spec} {n}" for spec, n in report.encoded.items()) or "nothing (up to date)"
-    print(f"index {report.index}: {report.added} added, {report.changed} changed, {report.removed} removed; "
-          f"encoded: {encoded}; {report.seconds:.1f} s ({report.docs_per_second:.1f} docs/s)")
+    with open_index(args, args.name or corpus.name, create=True) as index:
+        report = index_with_progress(corpus, encoders, index, args.batch_size)
+    print(describe_index_report(report))
     return 0

@@ -5,26 +5,30 @@ from __future__ import annotations
 import argparse
 import json
 
-from searchkit.cli.common import add_encoder_options, add_index_options, load_encoders_quietly, open_index
+from searchkit.cli.common import add_encoder_options, add_index_options, add_retriever_options, open_index, open_retrievers_from_args
 
 
 def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
-    parser = subparsers.add_parser(name, help="search an index with several encoders side by side")
+    parser = subparsers.add_parser(
+        name,
+        help="search an index with several encoders (and BM25, hybrid) side by side",
+        description="One query through every encoder the index holds (or --encoders), plus BM25 (--bm25) "
+        "and the RRF hybrid of BM25 and a dense encoder (--hybrid). BM25 is built on first use and saved "
+        "beside the index.",
+    )
     parser.add_argument("index", help="index name (under --home) or folder")
     parser.add_argument("query")
     parser.add_argument("-k", type=int, default=10, help="hits per retriever (default: 10)")
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
     add_encoder_options(parser, None)
+    add_retriever_options(parser)
     add_index_options(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from searchkit.retrieval import DenseRetriever
-
     with open_index(args, args.index) as index:
-        specs = args.encoders or list(index.manifest.encoders)
-        retrievers = [DenseRetriever(index, e) for e in load_encoders_quietly(specs, args.allow_pickle)]
+        retrievers = open_retrievers_from_args(args, index, args.encoders)
         results = {r.name: r.search(args.query, args.k) for r in retrievers}
         ids = {hit.doc_id for hits in results.values() for hit in hits}
         documents = index.store.documents(sorted(ids))

@@ -1,0 +1,189 @@
+"""`searchkit eval CORPUS`: index what is missing, run the judged queries through every retriever, compare."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from searchkit.cli.common import (
+    DEFAULT_ENCODERS,
+    add_encoder_options,
+    add_index_options,
+    add_retriever_options,
+    describe_corpus,
+    describe_index_report,
+    index_with_progress,
+    load_encoders_quietly,
+    open_index,
+    open_retrievers_from_args,
+)
+from searchkit.errors import SearchkitError
+
+if TYPE_CHECKING:
+    from searchkit.experiment import ExperimentReport, QueryDiff
+
+DEFAULT_METRICS = "ndcg@10,recall@10,recall@100,mrr@10,map@100,precision@10"
+
+
+def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
+    parser = subparsers.add_parser(
+        name,
+        help="compare encoders, BM25 and hybrid retrieval on a corpus's relevance judgments",
+        description="Index what is missing (reusing what is there), answer the corpus's judged queries with "
+        "every retriever, and print one table: a row per retriever, a column per metric, with significant "
+        "differences marked (paired randomization test).",
+    )
+    parser.add_argument("corpus", help="BEIR folder with queries.jsonl and qrels/SPLIT.tsv")
+    parser.add_argument("--name", help="index name (default: the corpus name)")
+    parser.add_argument("--split", default="test", help="qrels split (default: test)")
+    parser.add_argument("--metrics", default=DEFAULT_METRICS, help=f"comma-separated NAME@K (default: {DEFAULT_METRICS})")
+    parser.add_argument("--depth", type=int, default=100, help="hits retrieved per query (default: 100)")
+    parser.add_argument("--max-p", type=float, default=0.01, help="p-value threshold for significance (default: 0.01)")
+    parser.add_argument("--seed", type=int, default=42, help="random seed of the significance test (default: 42)")
+    parser.add_argument("--drop-self-hits", action="store_true", help="drop hits whose id equals the query id (ArguAna)")
+    parser.add_argument("--out", type=Path, metavar="DIR", help="write TREC run files, report.json and report.md here")
+    parser.add_argument("--json", action="store_true", help="print the JSON report on stdout (messages go to stderr)")
+    parser.add_argument("--plot", type=Path, metavar="FILE.png", help="draw recall@k curves (k = 1..100) per retriever")
+    parser.add_argument("--diff", nargs=2, metavar=("A", "B"), help="per-query wins and losses between two retrievers")
+    parser.add_argument("--diff-limit", type=int, default=10, help="queries shown per side with --diff; 0 for all (default: 10)")
+    parser.add_argument("--batch-size", type=int, default=32, help="encoding batch size when indexing (default: 32)")
+    add_encoder_options(parser, DEFAULT_ENCODERS)
+    add_retriever_options(parser)
+    add_index_options(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from searchkit.corpus import load_corpus
+    from searchkit.encoders import split_specs
+    from searchkit.evaluation import plot_recall_curves, report_to_dict, write_report
+    from searchkit.evaluation.evaluate import parse_metric
+    from searchkit.experiment import diff, evaluation_qrels, run_experiment
+
+    started = time.perf_counter()
+    metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
+    try:
+        for metric in metrics:
+            parse_metric(metric)
+    except ValueError as error:
+        raise SearchkitError(str(error)) from None
+    if not metrics:
+        raise SearchkitError("--metrics names no metric")
+    corpus = load_corpus(args.corpus, args.split)
+    print(describe_corpus(corpus), file=sys.stderr)
+    evaluation_qrels(corpus)  # no judgments: say so before any indexing
+
+    specs = split_specs(args.encoders)
+    to_index = list(dict.fromkeys(specs + (split_specs(args.hybrid) if isinstance(args.hybrid, str) else [])))
+    with open_index(args, args.name or corpus.name, create=True) as index:
+        if to_index:
+            indexed = index_with_progress(corpus, load_encoders_quietly(to_index, args.allow_pickle), index, args.batch_size)
+            print(describe_index_report(indexed), file=sys.stderr)
+        retrievers = open_retrievers_from_args(args, index, specs, corpus)
+        names = [r.name for r in retrievers]
+        pair = [resolve_name(given, names) for given in args.diff] if args.diff else None
+        report = run_experiment(
+            corpus,
+            retrievers,
+            metrics=metrics,
+            depth=args.depth,
+            drop_self_hits=args.drop_self_hits,
+            max_p=args.max_p,
+            random_seed=args.seed,
+        )
+    diffs = diff(report, pair[0], pair[1]) if pair else []
+
+    written = write_report(report, args.out) if args.out else []
+    if args.plot:
+        written.append(plot_recall_curves(report, args.plot))
+    if args.json:
+        data = report_to_dict(report)
+        if pair:
+            data["diff"] = {"a": pair[0], "b": pair[1], "metric": report.metrics[0], "queries": [asdict(d) for d in diffs]}
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        print_table(report)
+        if pair:
+            titles = {doc_id: doc.title for doc_id, doc in corpus.documents.items()}
+            print_diff(report, pair[0], pair[1], diffs, titles, args.diff_limit)
+    for path in written:
+        print(f"wrote {path}", file=sys.stderr)
+    print(f"eval took {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return 0
+
+
+def resolve_name(given: str, names: list[str]) -> str:
+    """A retriever name as given, as a canonical encoder spec, or `hybrid` for the one RRF retriever."""
+    from searchkit.encoders import canonical_spec
+
+    if given in names:
+        return given
+    if given in {"hybrid", "rrf"}:
+        hybrids = [n for n in names if n.startswith("rrf(")]
+        if len(hybrids) == 1:
+            return hybrids[0]
+    elif ":" in given and (spec := canonical_spec(given)) in names:
+        return spec
+    raise SearchkitError(f"--diff: no retriever {given!r} in this run; retrievers: {', '.join(names)}")
+
+
+def print_table(report: ExperimentReport) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from searchkit.evaluation import format_cell, metric_label
+    from searchkit.evaluation.report import settings_text, significance_note
+
+    corpus = report.settings["corpus"]
+    rows = report.table_rows()
+    cells = {row.name: [format_cell(row.values[m], row.beats[m]) for m in report.metrics] for row in rows}
+    table = Table(title=f"{corpus['name']}: {corpus['evaluated_queries']} queries ({corpus['split']}), {corpus['documents']} documents")
+    table.add_column("", no_wrap=True)
+    table.add_column("retriever", overflow="fold")
+    for column, metric in enumerate(report.metrics):
+        label = metric_label(metric)
+        widest = max(len(label), *(len(values[column]) for values in cells.values()))
+        table.add_column(label, justify="right", no_wrap=True, min_width=widest)
+    table.add_column("queries/s", justify="right", no_wrap=True, min_width=9)
+    for row in rows:
+        table.add_row(row.label, row.name, *cells[row.name], f"{row.queries_per_second:,.0f}")
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=200)  # piped output: never squeeze the table
+    console.print(table)
+    console.print(significance_note(report), style="dim", highlight=False)
+    for name, described in report.retrievers.items():
+        if described.get("kind") in {"bm25", "hybrid"}:
+            keys = ["k1", "b", "stemmer", "stopwords", "lowercase", "k", "weights", "depth"]
+            console.print(f"{name}: {settings_text(described, keys)}", style="dim", highlight=False)
+
+
+def print_diff(report: ExperimentReport, a: str, b: str, diffs: list[QueryDiff], titles: dict[str, str], limit: int) -> None:
+    from searchkit.evaluation import metric_label
+
+    metric = report.metrics[0]
+    wins = {side: [d for d in diffs if d.winner == side] for side in ("a", "b")}
+    ties = len(report.queries) - len(diffs)
+    print(
+        f"\n{a} vs {b} on {metric_label(metric)}: {a} better on {len(wins['a'])} queries, "
+        f"{b} better on {len(wins['b'])}, equal on {ties}"
+    )
+    for side, name in (("a", a), ("b", b)):
+        shown = wins[side][:limit] if limit > 0 else wins[side]
+        if not shown:
+            continue
+        print(f"\n{name} better ({len(shown)} of {len(wins[side])}, largest difference first):")
+        for d in shown:
+            print(f"  query {d.query_id}: {d.score_a:.3f} vs {d.score_b:.3f}  {d.query}")
+            for doc_id, grade in d.relevant.items():
+                rank_a, rank_b = _rank(d.ranks_a, doc_id), _rank(d.ranks_b, doc_id)
+                print(f"    relevant {doc_id} (grade {grade}): {a} {rank_a}, {b} {rank_b}  {titles.get(doc_id, '')}")
+
+
+def _rank(ranks: dict[str, int], doc_id: str) -> str:
+    return f"#{ranks[doc_id]}" if doc_id in ranks else "missed"

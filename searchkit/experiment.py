@@ -1,0 +1,307 @@
+"""A/B experiments: run a corpus's judged queries through several retrievers and compare them.
+
+    report = run_experiment(corpus, open_retrievers(index, bm25=True, hybrid=True))
+    for row in report.table_rows(): ...
+
+Every retriever answers every judged query (top `depth`); each run is scored on every metric,
+and every pair of retrievers is compared on every metric with a paired two-sided randomization
+test. The CLI's `searchkit eval` and the TUI show the same `table_rows()`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from searchkit.corpus import Corpus
+from searchkit.encoders import encode_all
+from searchkit.errors import SearchkitError
+from searchkit.evaluation import Comparison, Evaluation, compare, evaluate
+from searchkit.evaluation.evaluate import parse_metric
+from searchkit.evaluation.metrics._utils import relevant_ids
+from searchkit.evaluation.ranking import rank_scores
+from searchkit.retrieval.base import Retriever
+from searchkit.retrieval.dense import DenseRetriever
+from searchkit.retrieval.hybrid import HybridRetriever
+from searchkit.types import Hit, Qrels, Run
+
+DEFAULT_METRICS = ("ndcg@10", "recall@10", "recall@100", "mrr@10", "map@100", "precision@10")
+RESAMPLES = 10_000
+SIGNIFICANCE_TEST = "paired two-sided randomization test (random sign flips of per-query differences)"
+DOCUMENT_TEXT = 'title + " " + text'
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """One retriever's line in the comparison table."""
+
+    label: str  # a, b, c, ... in table order; significance marks name rows by it
+    name: str
+    values: dict[str, float]  # metric -> mean over the evaluated queries
+    beats: dict[str, list[str]]  # metric -> labels of the rows this one is significantly better than
+    seconds: float  # time to answer every query
+    queries_per_second: float
+
+
+@dataclass(frozen=True)
+class QueryDiff:
+    """One query on which retrievers A and B score differently, with its relevant documents."""
+
+    query_id: str
+    query: str
+    score_a: float
+    score_b: float
+    relevant: dict[str, int]  # judged relevant doc id -> grade
+    ranks_a: dict[str, int]  # relevant doc id -> rank in A's run, from 1 (absent: not retrieved)
+    ranks_b: dict[str, int]
+
+    @property
+    def winner(self) -> Literal["a", "b"]:
+        return "a" if self.score_a > self.score_b else "b"
+
+
+@dataclass
+class ExperimentReport:
+    corpus: str
+    metrics: tuple[str, ...]
+    queries: dict[str, str]  # the evaluated queries: id -> text
+    qrels: Qrels
+    runs: dict[str, Run]  # retriever name -> run (top `depth` per query)
+    evaluations: dict[str, Evaluation]
+    comparisons: dict[str, dict[tuple[str, str], Comparison]]  # metric -> (a, b) in table order -> test
+    retrievers: dict[str, dict[str, Any]]  # name -> its settings (kind, model fingerprint, k1/b, ...)
+    settings: dict[str, Any]
+    timings: dict[str, float] = field(default_factory=dict)  # name -> seconds to answer every query
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.runs)
+
+    def better(self, metric: str, a: str, b: str) -> bool:
+        """Whether `a` is significantly better than `b` on `metric`."""
+        tests = self.comparisons[metric]
+        test = tests.get((a, b)) or tests.get((b, a))
+        if test is None:
+            return False
+        mean_a, mean_b = (test.mean_a, test.mean_b) if test.a == a else (test.mean_b, test.mean_a)
+        return test.significant and mean_a > mean_b
+
+    def table_rows(self) -> list[TableRow]:
+        labels = {name: label_for(i) for i, name in enumerate(self.names)}
+        queries = len(self.queries)
+        return [
+            TableRow(
+                label=labels[name],
+                name=name,
+                values={m: self.evaluations[name].mean[m] for m in self.metrics},
+                beats={m: [labels[other] for other in self.names if self.better(m, name, other)] for m in self.metrics},
+                seconds=self.timings.get(name, 0.0),
+                queries_per_second=queries / self.timings[name] if self.timings.get(name) else 0.0,
+            )
+            for name in self.names
+        ]
+
+
+def label_for(position: int) -> str:
+    """a..z, then aa, ab, ..."""
+    letters = ""
+    position += 1
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(ord("a") + rest) + letters
+    return letters
+
+
+def describe_retriever(retriever: Retriever) -> dict[str, Any]:
+    """A retriever's settings for reports; dense ones carry the model fingerprint from the index manifest."""
+    if isinstance(retriever, DenseRetriever):
+        record = retriever.index.record_for(retriever.encoder)
+        return {
+            "kind": "dense",
+            "encoder": record.spec,
+            "fingerprint": record.fingerprint,
+            "dimension": record.dimension,
+            "index": retriever.index.name,
+            "store": retriever.index.url or "embedded",
+            "text": DOCUMENT_TEXT,
+        }
+    describe = getattr(retriever, "describe", None)
+    return describe() if callable(describe) else {"kind": type(retriever).__name__}
+
+
+def evaluation_qrels(corpus: Corpus) -> Qrels:
+    """The judgments of queries with at least one relevant document; an error when there are none."""
+    qrels = {qid: judged for qid, judged in corpus.qrels.items() if relevant_ids(judged) and qid in corpus.queries}
+    if not qrels:
+        raise SearchkitError(
+            f"corpus {corpus.name!r} has no relevance judgments to evaluate with: expected queries.jsonl and "
+            f"qrels/{corpus.split}.tsv (query-id, corpus-id, score >= 1) in {corpus.path}"
+        )
+    return qrels
+
+
+def run_experiment(
+    corpus: Corpus,
+    retrievers: Sequence[Retriever],
+    *,
+    metrics: Sequence[str] = DEFAULT_METRICS,
+    depth: int = 100,
+    drop_self_hits: bool = False,
+    max_p: float = 0.01,
+    random_seed: int = 42,
+) -> ExperimentReport:
+    """Answer every judged query of `corpus` with every retriever, then score and compare the runs.
+
+    Runs go `depth` deep (raised to the largest metric cutoff). `drop_self_hits` removes a hit
+    whose doc id equals the query id from the runs themselves (BEIR's rule for ArguAna), so the
+    written run files evaluate the same elsewhere.
+    """
+    if not retrievers:
+        raise SearchkitError("nothing to compare: name at least one encoder, --bm25 or --hybrid")
+    names = [r.name for r in retrievers]
+    if len(set(names)) != len(names):
+        raise SearchkitError(f"retriever names must be unique, got {', '.join(names)}")
+    metrics = tuple(metrics)
+    depth = max([depth, *(parse_metric(m)[1] for m in metrics)])
+    qrels = evaluation_qrels(corpus)
+    queries = {qid: corpus.queries[qid] for qid in qrels}
+
+    answers, timings = _answer(retrievers, list(queries.values()), depth)
+    runs: dict[str, Run] = {
+        name: {
+            qid: {hit.doc_id: hit.score for hit in hits if not (drop_self_hits and hit.doc_id == qid)}
+            for qid, hits in zip(queries, results)
+        }
+        for name, results in answers.items()
+    }
+
+    evaluations = {name: evaluate(qrels, run, metrics) for name, run in runs.items()}
+    comparisons = {
+        metric: compare(
+            {name: evaluations[name].per_query[metric] for name in runs},
+            max_p=max_p,
+            n_resamples=RESAMPLES,
+            random_seed=random_seed,
+        )
+        if len(runs) > 1
+        else {}
+        for metric in metrics
+    }
+    settings = {
+        "corpus": {
+            "name": corpus.name,
+            "path": str(corpus.path),
+            "split": corpus.split,
+            "documents": len(corpus.documents),
+            "evaluated_queries": len(queries),
+        },
+        "text": DOCUMENT_TEXT,
+        "depth": depth,
+        "metrics": list(metrics),
+        "drop_self_hits": drop_self_hits,
+        "significance": {
+            "test": SIGNIFICANCE_TEST,
+            "resamples": RESAMPLES,
+            "random_seed": random_seed,
+            "max_p": max_p,
+            "multiple_comparisons": "no correction",
+            "pairs": "every pair of retrievers, on every metric",
+        },
+    }
+    return ExperimentReport(
+        corpus=corpus.name,
+        metrics=metrics,
+        queries=queries,
+        qrels=qrels,
+        runs=runs,
+        evaluations=evaluations,
+        comparisons=comparisons,
+        retrievers={r.name: describe_retriever(r) for r in retrievers},
+        settings=settings,
+        timings=timings,
+    )
+
+
+def _answer(retrievers: Sequence[Retriever], queries: list[str], depth: int) -> tuple[dict[str, list[list[Hit]]], dict[str, float]]:
+    """Each retriever's top `depth` hits per query, and the seconds it took.
+
+    Dense retrievers whose encoders share a backbone get their query vectors from one forward pass
+    (its time split evenly between them). A hybrid whose parts were already asked fuses their
+    hits instead of asking again (the same result); its time is its parts' plus the fusion.
+    """
+    answers: dict[str, list[list[Hit]]] = {}
+    seconds: dict[str, float] = {}
+    asked: dict[int, Retriever] = {}
+    for retriever in retrievers:
+        started = time.perf_counter()
+        parts = retriever.retrievers if isinstance(retriever, HybridRetriever) else []
+        if isinstance(retriever, DenseRetriever):
+            if retriever.name not in answers:
+                group = [r for r in retrievers if isinstance(r, DenseRetriever) and _backbone(r) is _backbone(retriever)]
+                _answer_dense(group, queries, depth, answers, seconds)
+        elif parts and retriever.depth <= depth and all(asked.get(id(part)) is part for part in parts):
+            answers[retriever.name] = retriever.fuse([answers[part.name] for part in parts], depth)
+            seconds[retriever.name] = time.perf_counter() - started + sum(seconds[part.name] for part in parts)
+        else:
+            answers[retriever.name] = retriever.search_many(queries, depth)
+            seconds[retriever.name] = time.perf_counter() - started
+        asked[id(retriever)] = retriever
+    return answers, seconds
+
+
+def _backbone(retriever: DenseRetriever) -> object:
+    """What the retriever's encoder computes with: its shared backbone, else the encoder itself."""
+    return getattr(retriever.encoder, "backbone", retriever.encoder)
+
+
+def _answer_dense(
+    group: list[DenseRetriever],
+    queries: list[str],
+    depth: int,
+    answers: dict[str, list[list[Hit]]],
+    seconds: dict[str, float],
+) -> None:
+    """`search_many` for dense retrievers over one backbone, encoding the queries once for all."""
+    started = time.perf_counter()
+    vectors = encode_all([r.encoder for r in group], queries, "query", group[0].batch_size)
+    share = (time.perf_counter() - started) / len(group)
+    for retriever in group:
+        started = time.perf_counter()
+        answers[retriever.name] = retriever.index.store.search(retriever.vector, vectors[retriever.encoder.spec], depth)
+        seconds[retriever.name] = share + time.perf_counter() - started
+
+
+def diff(report: ExperimentReport, a: str, b: str, metric: str | None = None) -> list[QueryDiff]:
+    """Queries where `a` and `b` differ on `metric` (default: the first): A's wins, largest first, then B's."""
+    metric = metric or report.metrics[0]
+    for name in (a, b):
+        if name not in report.runs:
+            raise SearchkitError(f"no retriever {name!r} in this experiment; it has: {', '.join(report.names)}")
+    if metric not in report.metrics:
+        raise SearchkitError(f"metric {metric!r} was not computed; computed: {', '.join(report.metrics)}")
+    scores_a = report.evaluations[a].per_query[metric]
+    scores_b = report.evaluations[b].per_query[metric]
+    diffs = []
+    for qid in report.queries:
+        if scores_a[qid] == scores_b[qid]:
+            continue
+        relevant = {doc_id: report.qrels[qid][doc_id] for doc_id in sorted(relevant_ids(report.qrels[qid]))}
+        diffs.append(
+            QueryDiff(
+                query_id=qid,
+                query=report.queries[qid],
+                score_a=scores_a[qid],
+                score_b=scores_b[qid],
+                relevant=relevant,
+                ranks_a=_ranks(report.runs[a].get(qid, {}), relevant),
+                ranks_b=_ranks(report.runs[b].get(qid, {}), relevant),
+            )
+        )
+    return sorted(diffs, key=lambda d: (d.winner, -abs(d.score_a - d.score_b), d.query_id))
+
+
+def _ranks(scores: dict[str, float], wanted: dict[str, int]) -> dict[str, int]:
+    """Ranks (from 1, evaluation's tie order) of the `wanted` documents found in `scores`."""
+    return {doc_id: rank for rank, (doc_id, _) in enumerate(rank_scores(scores), start=1) if doc_id in wanted}

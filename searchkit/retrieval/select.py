@@ -1,0 +1,62 @@
+"""Opening the retrievers to compare over one index: dense encoders, BM25, and their RRF hybrid."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from searchkit.corpus import Corpus
+from searchkit.encoders import canonical_spec, load_encoders, split_specs
+from searchkit.errors import SearchkitError
+from searchkit.index import Index
+from searchkit.retrieval.base import Retriever
+from searchkit.retrieval.dense import DenseRetriever
+from searchkit.retrieval.hybrid import DEFAULT_RRF_K, HybridRetriever
+from searchkit.retrieval.lexical import BM25Retriever, BM25Settings
+
+
+def open_retrievers(
+    index: Index,
+    encoders: str | Sequence[str] | None = None,
+    *,
+    bm25: bool = False,
+    hybrid: bool | str = False,
+    bm25_settings: BM25Settings | None = None,
+    rrf_k: int = DEFAULT_RRF_K,
+    rrf_weights: Sequence[float] | None = None,
+    hybrid_depth: int = 100,
+    corpus: Corpus | None = None,
+    allow_pickle: bool = False,
+) -> list[Retriever]:
+    """Retrievers in table order: BM25 (when asked), one per encoder, then the hybrid.
+
+    `encoders` None means every encoder the index holds; "" or [] means none. `hybrid` True
+    fuses BM25 with the first sbert encoder (else the last encoder); a spec string names the
+    encoder to fuse, loaded just for the hybrid when it is not among `encoders`. `rrf_weights`
+    are (BM25, dense). BM25 is built from `corpus` when given, else from the documents in the
+    index (see `BM25Retriever.open`).
+    """
+    specs = list(index.manifest.encoders) if encoders is None else split_specs(encoders)
+    dense = [DenseRetriever(index, e) for e in load_encoders(specs, allow_pickle=allow_pickle)] if specs else []
+    lexical = BM25Retriever.open(index, bm25_settings, corpus=corpus) if bm25 or hybrid else None
+
+    retrievers: list[Retriever] = []
+    if bm25 and lexical is not None:
+        retrievers.append(lexical)
+    retrievers.extend(dense)
+    if hybrid and lexical is not None:
+        partner = _hybrid_partner(index, dense, hybrid, allow_pickle)
+        retrievers.append(HybridRetriever([lexical, partner], rrf_k, rrf_weights, hybrid_depth))
+    return retrievers
+
+
+def _hybrid_partner(index: Index, dense: list[DenseRetriever], hybrid: bool | str, allow_pickle: bool) -> DenseRetriever:
+    if isinstance(hybrid, str):
+        spec = canonical_spec(hybrid)
+        for retriever in dense:
+            if retriever.name == spec:
+                return retriever
+        return DenseRetriever(index, load_encoders([spec], allow_pickle=allow_pickle)[0])
+    if not dense:
+        raise SearchkitError("a hybrid needs a dense encoder to fuse with BM25; name one with --encoders or --hybrid SPEC")
+    sbert = [r for r in dense if r.name.partition(":")[0] == "sbert"]
+    return sbert[0] if sbert else dense[-1]
