@@ -8,7 +8,6 @@ import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from searchkit.cli.common import (
     DEFAULT_ENCODERS,
@@ -23,11 +22,7 @@ from searchkit.cli.common import (
     open_retrievers_from_args,
 )
 from searchkit.errors import SearchkitError
-
-if TYPE_CHECKING:
-    from searchkit.experiment import ExperimentReport, QueryDiff
-
-DEFAULT_METRICS = "ndcg@10,recall@10,recall@100,mrr@10,map@100,precision@10"
+from searchkit.experiment import DEFAULT_METRICS, ExperimentReport, QueryDiff
 
 
 def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
@@ -41,7 +36,8 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
     parser.add_argument("corpus", help="BEIR folder with queries.jsonl and qrels/SPLIT.tsv")
     parser.add_argument("--name", help="index name (default: the corpus name)")
     parser.add_argument("--split", default="test", help="qrels split (default: test)")
-    parser.add_argument("--metrics", default=DEFAULT_METRICS, help=f"comma-separated NAME@K (default: {DEFAULT_METRICS})")
+    metrics = ",".join(DEFAULT_METRICS)
+    parser.add_argument("--metrics", default=metrics, help=f"comma-separated NAME@K (default: {metrics})")
     parser.add_argument("--depth", type=int, default=100, help="hits retrieved per query (default: 100)")
     parser.add_argument("--max-p", type=float, default=0.01, help="p-value threshold for significance (default: 0.01)")
     parser.add_argument("--seed", type=int, default=42, help="random seed of the significance test (default: 42)")

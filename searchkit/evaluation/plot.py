@@ -42,6 +42,8 @@ def plot_recall_curves(report: ExperimentReport, path: Path, max_k: int = 100) -
             title=f"{corpus['name']}: recall@k ({corpus['evaluated_queries']} queries)",
         )
         axes.set_xscale("log")
+        ticks = [k for k in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000) if k <= max_k]
+        axes.set_xticks(ticks, [str(k) for k in ticks])
         axes.grid(True, which="both", alpha=0.3)
         axes.legend(loc="lower right")
         figure.tight_layout()
