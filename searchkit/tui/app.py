@@ -86,7 +86,7 @@ class SearchkitApp(App[None]):
     def on_mount(self) -> None:
         self.search_screen.k = self.options.k
         if self.problem is not None:
-            self.search_screen.show_error(self.problem)
+            self.call_after_refresh(self.search_screen.show_error, self.problem)  # once the screen is composed
         elif self.index_job is not None:
             self.push_screen(IndexingScreen(self.index_job), self._indexed)
         else:

@@ -312,6 +312,17 @@ def test_problems_are_messages_not_crashes(tui_home: Path, options: dict, messag
     run(scenario())
 
 
+def test_a_problem_found_before_the_app_starts_is_shown(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        app = SearchkitApp(None, problem="no index in this folder")
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            box = app.search_screen.query_one("#message")
+            assert box.display and "no index in this folder" in str(box.render())
+
+    run(scenario())
+
+
 def test_empty_index_is_a_message(tui_home: Path, tmp_path: Path) -> None:
     from searchkit.index import Index
 

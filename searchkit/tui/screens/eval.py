@@ -40,12 +40,12 @@ class EvalScreen(Screen[str | None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(Text("evaluating every retriever over the judged queries…", style="yellow"), id="eval-status")
-        with Horizontal(id="eval-top"):
-            yield DataTable(id="eval-table", cursor_type="row", zebra_stripes=True)
+        yield DataTable(id="eval-table", cursor_type="row", zebra_stripes=True)
+        with Horizontal(id="eval-bottom"):
+            with Vertical(id="eval-per-query"):
+                yield Static(Text("per query: nDCG@10, largest disagreement first (Enter: open it side by side)", style="dim"))
+                yield DataTable(id="eval-queries", cursor_type="row", zebra_stripes=True)
             yield PlotextPlot(id="eval-curve")
-        yield Static(Text("per query: nDCG@10 (Enter opens the query side by side; largest disagreement first)", style="dim"), id="eval-per-query-title")
-        with Vertical(id="eval-bottom"):
-            yield DataTable(id="eval-queries", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -75,7 +75,7 @@ class EvalScreen(Screen[str | None]):
             cells = [format_cell(row.values[m], row.beats[m]) for m in report.metrics]
             table.add_row(row.label, Text(row.name), *cells, f"{row.queries_per_second:,.0f}", key=row.name)
         users = len(self.session.judgments.user)
-        mine = f"Includes your judgments on {users} queries. " if users else ""
+        mine = f"Includes your judgments on {users} {'query' if users == 1 else 'queries'}. " if users else ""
         self._status(mine + significance_note(report))
         self._plot(curves)
         self._per_query(report)
@@ -105,7 +105,7 @@ class EvalScreen(Screen[str | None]):
 
         for qid in sorted(report.queries, key=lambda q: (-spread(q), q)):
             text = report.queries[qid]
-            table.add_row(Text(qid), Text(text if len(text) <= 60 else text[:59] + "…"), *(f"{per_query[n][qid]:.2f}" for n in report.names), key=qid)
+            table.add_row(Text(qid), Text(text if len(text) <= 40 else text[:39] + "…"), *(f"{per_query[n][qid]:.2f}" for n in report.names), key=qid)
 
     @on(DataTable.RowSelected, "#eval-queries")
     def _open_query(self, event: DataTable.RowSelected) -> None:

@@ -57,7 +57,7 @@ class SearchScreen(Screen[None]):
         self.session = None
         self.result = None
         self.query_one("#columns").remove_children()
-        self.query_one(QueryList).display = False
+        self.query_one("#main").display = False
         self.query_one("#query", Input).disabled = True
         box = self.query_one("#message", Static)
         box.update(Text.assemble(("Cannot search\n\n", "bold red"), message, ("\n\nCtrl+P: open another index   F1: help   Ctrl+Q: quit", "dim")))
@@ -69,6 +69,7 @@ class SearchScreen(Screen[None]):
         self.result = None
         self.hidden &= {r.name for r in session.retrievers}
         self.query_one("#message").display = False
+        self.query_one("#main").display = True
         columns = self.query_one("#columns")
         await columns.remove_children()
         await columns.mount_all(ResultsColumn(r.name) for r in session.retrievers)

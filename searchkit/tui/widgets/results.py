@@ -106,6 +106,6 @@ def _option(rank: int, doc_id: str, score: float, view: ColumnView, width: int) 
     prompt = Text.assemble(
         (f"{rank:>2} ", "bold"), mark, shared, (f"{score:.3f} ", "cyan"), (doc_id, "dim"), "\n",
         title, "\n",
-        snippet(document.text if document else "", view.terms, 2 * width - 4), "\n ",  # a blank line between hits
+        snippet(document.text if document else "", view.terms, 7 * width // 4), "\n ",  # a blank line between hits
     )
     return Option(prompt, id=doc_id)
