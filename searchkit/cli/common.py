@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING
 from searchkit.encoders import Encoder
 from searchkit.errors import SearchkitError
 from searchkit.index import HOME_VARIABLE, URL_VARIABLE, Index
+from searchkit.retrieval.lexical import BM25Settings
 
 if TYPE_CHECKING:
     from searchkit.corpus import Corpus
     from searchkit.indexing import IndexReport
-    from searchkit.retrieval import BM25Settings, Retriever
+    from searchkit.retrieval import Retriever
 
 DEFAULT_ENCODERS = "cls:minilm,mean:minilm,sbert:minilm"
 
@@ -41,18 +42,20 @@ def add_retriever_options(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     group.add_argument("--rrf-k", type=int, default=60, help="RRF constant k (default: 60)")
     group.add_argument("--rrf-weights", metavar="W_BM25,W_DENSE", help="RRF weights (default: 1,1)")
-    group.add_argument("--bm25-k1", type=float, default=1.5, help="BM25 k1 (default: 1.5)")
-    group.add_argument("--bm25-b", type=float, default=0.75, help="BM25 b (default: 0.75)")
+    defaults = BM25Settings()
+    stemmer, stopwords = defaults.stemmer or "none", defaults.stopwords or "none"
+    group.add_argument("--bm25-k1", type=float, default=defaults.k1, help=f"BM25 k1 (default: {defaults.k1:g})")
+    group.add_argument("--bm25-b", type=float, default=defaults.b, help=f"BM25 b (default: {defaults.b:g})")
     group.add_argument(
-        "--bm25-stemmer", default="none", metavar="LANGUAGE",
-        help="Snowball stemmer (PyStemmer) such as english or porter, or none (default: none)",
+        "--bm25-stemmer", default=stemmer, metavar="LANGUAGE",
+        help=f"Snowball stemmer (PyStemmer) such as english or porter, or none (default: {stemmer})",
     )  # fmt: skip
-    group.add_argument("--bm25-stopwords", choices=["none", "english"], default="none", help="stop words to drop (default: none)")
+    group.add_argument(
+        "--bm25-stopwords", choices=["none", "english"], default=stopwords, help=f"stop words to drop (default: {stopwords})"
+    )
 
 
 def bm25_settings(args: argparse.Namespace) -> BM25Settings:
-    from searchkit.retrieval import BM25Settings
-
     try:
         return BM25Settings(
             k1=args.bm25_k1,
