@@ -46,9 +46,11 @@ def snippet(text: str, terms: set[str], width: int = 160) -> Text:
     if spans:
         # the window holding the most matches, starting at a match
         best = max(range(len(spans)), key=lambda i: sum(1 for s, _ in spans[i:] if s < spans[i][0] + width))
-        start = max(0, spans[best][0] - width // 5)
-        space = text.rfind(" ", 0, start)
-        start = start if space < 0 or start - space > 20 else space + 1
+        first = spans[best][0]
+        start = max(0, first - width // 5)
+        if start and text[start - 1] != " ":  # begin at a word, not inside one
+            back, ahead = text.rfind(" ", 0, start), text.find(" ", start, first)
+            start = back + 1 if start - back <= 20 else ahead + 1 if ahead >= 0 else first
     end = min(len(text), start + width)
     piece = text[start:end]
     return Text.assemble("…" if start else "", highlighted(piece, terms), "…" if end < len(text) else "")
