@@ -59,3 +59,8 @@ async def wait_for(pilot: Pilot, condition: Callable[[], object], timeout: float
             raise AssertionError("timed out waiting for the app")
         await pilot.pause(0.05)
     await pilot.pause()
+
+
+async def wait_for_result(pilot: Pilot, screen, query: str) -> None:
+    """Wait for the results of `query` itself, not of a prefix searched while it was typed."""
+    await wait_for(pilot, lambda: screen.result is not None and screen.result.query == query)

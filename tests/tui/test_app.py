@@ -17,7 +17,7 @@ from searchkit.tui.session import Options
 from searchkit.tui.widgets.query import QueryList
 from searchkit.tui.widgets.results import HitList, ResultsColumn
 
-from .conftest import MARKUP_DOC, run, wait_for
+from .conftest import MARKUP_DOC, run, wait_for, wait_for_result
 
 SIZE = (120, 36)
 
@@ -43,7 +43,7 @@ def test_search_shows_one_column_per_retriever_with_scores(tui_home: Path) -> No
             assert screen.query_one(QueryList).display  # the corpus has judged queries
             await pilot.click("#query")
             await pilot.press(*"musical instrument with strings")
-            await wait_for(pilot, lambda: screen.result is not None and screen.last_latency is not None)
+            await wait_for_result(pilot, screen, "musical instrument with strings")
             assert screen.result.query_id == "q1"  # the corpus's own query, so its judgments apply
             text = column_text(app, "sbert:minilm")
             assert "recall@10" in text and "nDCG@10" in text
@@ -78,7 +78,7 @@ def test_judging_saves_at_once_and_changes_the_scores(tui_home: Path) -> None:
             await wait_for(pilot, lambda: screen.session is not None)
             await pilot.click("#query")
             await pilot.press(*"printer error code", "enter")
-            await wait_for(pilot, lambda: screen.result is not None)
+            await wait_for_result(pilot, screen, "printer error code")
             assert "not judged" in column_text(app, "sbert:minilm")
             top = screen.result.columns[0].hits[0].doc_id
             await pilot.press("r")  # the top hit is relevant
@@ -134,7 +134,7 @@ def test_choosing_a_hit_opens_the_whole_document(tui_home: Path) -> None:
             await wait_for(pilot, lambda: screen.session is not None)
             await pilot.click("#query")
             await pilot.press(*"fuser overheated", "enter")
-            await wait_for(pilot, lambda: screen.result is not None)
+            await wait_for_result(pilot, screen, "fuser overheated")
             await pilot.press("enter")
             await pilot.pause()
             assert isinstance(app.screen, DocumentScreen)
@@ -269,7 +269,7 @@ def test_index_without_qrels_still_searches_and_judges(tui_home: Path) -> None:
             assert not screen.query_one(QueryList).display
             await pilot.click("#query")
             await pilot.press(*"stock exchange", "enter")
-            await wait_for(pilot, lambda: screen.result is not None)
+            await wait_for_result(pilot, screen, "stock exchange")
             assert "not judged" in column_text(app, "sbert:minilm")
             await pilot.press("r")
             await pilot.pause()
