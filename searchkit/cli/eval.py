@@ -41,6 +41,9 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
     parser.add_argument("--depth", type=int, default=100, help="hits retrieved per query (default: 100)")
     parser.add_argument("--max-p", type=float, default=0.01, help="p-value threshold for significance (default: 0.01)")
     parser.add_argument("--seed", type=int, default=42, help="random seed of the significance test (default: 42)")
+    parser.add_argument(
+        "--judgments", action="store_true", help="add the judgments saved from the TUI beside the index (yours override the corpus's)"
+    )
     parser.add_argument("--drop-self-hits", action="store_true", help="drop hits whose id equals the query id (ArguAna)")
     parser.add_argument("--out", type=Path, metavar="DIR", help="write TREC run files, report.json and report.md here")
     parser.add_argument("--json", action="store_true", help="print the JSON report on stdout (messages go to stderr)")
@@ -60,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
     from searchkit.evaluation import plot_recall_curves, report_to_dict, write_report
     from searchkit.evaluation.evaluate import parse_metric
     from searchkit.experiment import diff, evaluation_qrels, run_experiment
+    from searchkit.judgments import Judgments
 
     started = time.perf_counter()
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
@@ -72,11 +76,15 @@ def run(args: argparse.Namespace) -> int:
         raise SearchkitError("--metrics names no metric")
     corpus = load_corpus(args.corpus, args.split)
     print(describe_corpus(corpus), file=sys.stderr)
-    evaluation_qrels(corpus)  # no judgments: say so before any indexing
+    if not args.judgments:
+        evaluation_qrels(corpus)  # no judgments: say so before any indexing
 
     specs = split_specs(args.encoders)
     to_index = list(dict.fromkeys(specs + (split_specs(args.hybrid) if isinstance(args.hybrid, str) else [])))
     with open_index(args, args.name or corpus.name, create=True) as index:
+        if args.judgments:
+            corpus = Judgments.load(index.judgments_path, corpus.qrels).apply(corpus)
+            evaluation_qrels(corpus)
         if to_index:
             indexed = index_with_progress(corpus, load_encoders_quietly(to_index, args.allow_pickle), index, args.batch_size)
             print(describe_index_report(indexed), file=sys.stderr)

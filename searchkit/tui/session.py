@@ -18,7 +18,7 @@ from searchkit.experiment import ExperimentReport, run_experiment
 from searchkit.index import Index
 from searchkit.retrieval import Retriever
 from searchkit.retrieval.lexical import BM25Settings
-from searchkit.tui.judgments import Judgments, user_query_id
+from searchkit.judgments import Judgments, user_query_id
 from searchkit.types import Hit
 
 NDCG_CUTOFF = 10

@@ -9,6 +9,7 @@ from conftest import assert_clean_error
 
 from searchkit.cli import main
 from searchkit.evaluation import read_trec_run
+from searchkit.judgments import Judgments
 from searchkit.retrieval.lexical import SOURCE_FILE
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -89,6 +90,18 @@ def test_a_corpus_without_judgments_is_refused_before_indexing(tiny_corpus: Path
     result = run_searchkit("eval", tiny_corpus, "--home", tmp_path / "indexes", "--bm25")
     assert_clean_error(result, "has no relevance judgments", "qrels/test.tsv")
     assert not (tmp_path / "indexes").exists()
+
+
+def test_judgments_saved_beside_the_index_evaluate_a_corpus_without_qrels(tiny_corpus: Path, tmp_path: Path, capsys) -> None:
+    shutil.rmtree(tiny_corpus / "qrels")
+    home = tmp_path / "indexes"
+    judgments = Judgments.load(home / "tiny" / "judgments.tsv")
+    judgments.mark("user-violin", "violin", relevant=True, query_text="bowed instrument with four strings")
+    args = ["eval", tiny_corpus, "--home", home, "--bm25", "--encoders", "", "--judgments", "--json"]
+    assert main(list(map(str, args))) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert set(report["per_query"]["bm25"]["ndcg@10"]) == {"user-violin"}
+    assert report["metrics"]["bm25"]["recall@10"] == 1.0
 
 
 def test_search_shows_bm25_and_the_hybrid_beside_the_encoders(tiny_index_home: Path, capsys) -> None:

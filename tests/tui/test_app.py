@@ -8,7 +8,7 @@ import pytest
 from textual.widgets import DataTable, Input
 
 from searchkit.tui.app import SearchkitApp
-from searchkit.tui.judgments import Judgments
+from searchkit.judgments import Judgments
 from searchkit.tui.screens.document import DocumentScreen
 from searchkit.tui.screens.eval import EvalScreen
 from searchkit.tui.screens.help import HelpScreen
