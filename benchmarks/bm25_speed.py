@@ -5,15 +5,11 @@ time, queries/s for one query per call (top 10, tokenization included for both),
 the largest score difference between the two, and nDCG@10 (linear gain, log2
 discount) for two configurations.
 
-    .venv/bin/python benchmarks/bm25_speed.py
+    python benchmarks/bm25_speed.py
 """
 
 from __future__ import annotations
 
-import csv
-import gzip
-import json
-import math
 import sys
 import time
 from pathlib import Path
@@ -21,51 +17,25 @@ from pathlib import Path
 import numpy as np
 from rank_bm25 import BM25Okapi
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from searchkit.corpus import Corpus, load_corpus
+from searchkit.evaluation import evaluate
+from searchkit.retrieval.bm25 import BM25Index
+from searchkit.retrieval.tokenize import Tokenizer
 
-from searchkit.retrieval.bm25 import BM25Index  # noqa: E402
-from searchkit.retrieval.tokenize import Tokenizer  # noqa: E402
-
-SCIFACT = REPO.parent / "shared" / "datasets" / "scifact"
-
-
-def load_scifact() -> tuple[list[str], list[str], dict[str, str], dict[str, dict[str, int]]]:
-    doc_ids, texts = [], []
-    with gzip.open(SCIFACT / "corpus.jsonl.gz", "rt", encoding="utf-8") as f:
-        for line in f:
-            doc = json.loads(line)
-            doc_ids.append(doc["_id"])
-            texts.append(f"{doc['title']} {doc['text']}")
-    queries = {}
-    with open(SCIFACT / "queries.jsonl", encoding="utf-8") as f:
-        for line in f:
-            q = json.loads(line)
-            queries[q["_id"]] = q["text"]
-    qrels: dict[str, dict[str, int]] = {}
-    with open(SCIFACT / "qrels" / "test.tsv", encoding="utf-8") as f:
-        for row in csv.DictReader(f, delimiter="\t"):
-            qrels.setdefault(row["query-id"], {})[row["corpus-id"]] = int(row["score"])
-    return doc_ids, texts, queries, qrels
+SCIFACT = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "scifact"
 
 
-def ndcg_at_10(index: BM25Index, queries: dict[str, str], qrels: dict[str, dict[str, int]]) -> float:
-    """Mean nDCG@10 over the judged queries (linear gain, log2 discount)."""
-    total = 0.0
-    for qid, rels in qrels.items():
-        hits = index.search(queries[qid], k=10)
-        dcg = sum(rels.get(h.doc_id, 0) / math.log2(r + 2) for r, h in enumerate(hits))
-        ideal = sorted(rels.values(), reverse=True)[:10]
-        idcg = sum(g / math.log2(r + 2) for r, g in enumerate(ideal))
-        total += dcg / idcg
-    return total / len(qrels)
+def ndcg_at_10(index: BM25Index, corpus: Corpus) -> float:
+    run = {qid: {h.doc_id: h.score for h in index.search(corpus.queries[qid], k=10)} for qid in corpus.qrels}
+    return evaluate(corpus.qrels, run, ["ndcg@10"]).mean["ndcg@10"]
 
 
 def main() -> None:
     if not SCIFACT.is_dir():
         sys.exit(f"SciFact not found at {SCIFACT}")
-    doc_ids, texts, queries, qrels = load_scifact()
-    query_texts = [queries[q] for q in qrels]
+    corpus = load_corpus(SCIFACT)
+    doc_ids, texts = list(corpus.documents), [d.content for d in corpus.documents.values()]
+    query_texts = [corpus.queries[q] for q in corpus.qrels]
     tok = Tokenizer()
     print(f"SciFact: {len(doc_ids)} docs, {len(query_texts)} test queries")
 
@@ -98,13 +68,13 @@ def main() -> None:
     qps_ref = len(query_texts) / (time.perf_counter() - t0)
     print(f"queries/s: searchkit {qps:,.0f}, rank_bm25 {qps_ref:,.1f}, ratio {qps / qps_ref:,.0f}x")
 
-    print(f"nDCG@10 default (k1=1.5, b=0.75, no stemming/stopwords): {ndcg_at_10(index, queries, qrels):.4f}")
+    print(f"nDCG@10 default (k1=1.5, b=0.75, no stemming/stopwords): {ndcg_at_10(index, corpus):.4f}")
     anserini_like = BM25Index(
         doc_ids, texts, tokenizer=Tokenizer(stemmer="english", stopwords="english"), k1=0.9, b=0.4
     )
     print(
         "nDCG@10 stemmer=english + english stopwords, k1=0.9, b=0.4: "
-        f"{ndcg_at_10(anserini_like, queries, qrels):.4f}"
+        f"{ndcg_at_10(anserini_like, corpus):.4f}"
     )
 
 

@@ -6,6 +6,7 @@ import argparse
 import json
 
 from searchkit.cli.common import add_encoder_options, add_index_options, add_retriever_options, open_index, open_retrievers_from_args
+from searchkit.corpus import Document
 
 
 def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
@@ -42,16 +43,17 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"query": args.query, "k": args.k, "results": columns}, ensure_ascii=False, indent=2))
     else:
-        print_side_by_side(args.query, columns)
+        print_side_by_side(args.query, columns, documents)
     return 0
 
 
-def print_side_by_side(query: str, columns: dict[str, list[dict]]) -> None:
+def print_side_by_side(query: str, columns: dict[str, list[dict]], documents: dict[str, Document]) -> None:
+    """A column per retriever; each hit shows score and id, then its title (or, untitled, its first words)."""
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=f"query: {query}", show_lines=False, expand=True)
+    table = Table(title=f"query: {query}", show_lines=True, expand=True)
     table.add_column("#", justify="right", no_wrap=True)
     for name in columns:
         table.add_column(name, overflow="ellipsis", no_wrap=True, ratio=1)
@@ -61,7 +63,8 @@ def print_side_by_side(query: str, columns: dict[str, list[dict]]) -> None:
         for hits in columns.values():
             if row < len(hits):
                 hit = hits[row]
-                cells.append(Text.assemble((f"{hit['score']:.3f} ", "cyan"), (f"{hit['id']} ", "bold"), hit["title"]))
+                label = hit["title"] or " ".join(documents[hit["id"]].text.split()[:12])
+                cells.append(Text.assemble((f"{hit['score']:.3f} ", "cyan"), (hit["id"], "bold"), "\n", label))
             else:
                 cells.append(Text(""))
         table.add_row(*cells)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import gzip
 import json
 from pathlib import Path
 
@@ -8,6 +7,7 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
+from searchkit.corpus import load_corpus
 from searchkit.retrieval.bm25 import BM25Index
 from searchkit.retrieval.tokenize import Tokenizer
 from searchkit.types import Hit
@@ -200,14 +200,9 @@ def test_scifact_parity_with_rank_bm25() -> None:
     root = SHARED_DATASETS / "scifact"
     if not (root / "corpus.jsonl.gz").is_file():
         pytest.skip(f"SciFact not available under {root}")
-    ids, texts = [], []
-    with gzip.open(root / "corpus.jsonl.gz", "rt", encoding="utf-8") as f:
-        for line in f:
-            doc = json.loads(line)
-            ids.append(doc["_id"])
-            texts.append(f"{doc['title']} {doc['text']}")
-    with open(root / "queries.jsonl", encoding="utf-8") as f:
-        queries = [json.loads(line)["text"] for line in f][:300]
+    corpus = load_corpus(root)
+    ids, texts = list(corpus.documents), [d.content for d in corpus.documents.values()]
+    queries = list(corpus.queries.values())
     assert len(queries) == 300
 
     tok = Tokenizer()
