@@ -46,8 +46,11 @@ def test_side_by_side_text_shows_every_encoder(
     assert "query: musical instrument with strings" in out
     header = next(line for line in out.splitlines() if "cls:minilm" in line)
     assert all(spec in header for spec in SPECS)
-    rows = [line for line in out.splitlines() if "guitar Guitar" in line or "violin Violin" in line]
-    assert len(rows) == 2 and all(line.count("Guitar") + line.count("Violin") == 3 for line in rows)
+    # each hit takes two lines: score and id, then the title
+    lines = out.splitlines()
+    id_rows = [n for n, line in enumerate(lines) if line.count("guitar") + line.count("violin") == 3]
+    assert len(id_rows) == 2
+    assert all(lines[n + 1].count("Guitar") + lines[n + 1].count("Violin") == 3 for n in id_rows)
 
 
 def test_search_a_subset_of_encoders(tiny_index_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
