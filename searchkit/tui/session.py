@@ -16,9 +16,9 @@ from searchkit.errors import SearchkitError
 from searchkit.evaluation import evaluate
 from searchkit.experiment import ExperimentReport, run_experiment
 from searchkit.index import Index
+from searchkit.judgments import Judgments, user_query_id
 from searchkit.retrieval import Retriever
 from searchkit.retrieval.lexical import BM25Settings
-from searchkit.judgments import Judgments, user_query_id
 from searchkit.types import Hit
 
 NDCG_CUTOFF = 10
