@@ -46,6 +46,7 @@ class EncoderRecord:
     vector: str
     dimension: int
     fingerprint: str
+    documents: int = 0  # points holding a vector from this model, counted after each indexing run
 
 
 @dataclass
@@ -122,6 +123,19 @@ class Index:
                 f"(fingerprint {record.fingerprint} -> {encoder.fingerprint}); re-run `searchkit index` to re-encode"
             )
         return record
+
+    def coverage_warnings(self, specs: list[str] | None = None) -> list[str]:
+        """A line for each encoder (of `specs`, default all) whose vectors cover only part of the index."""
+        if not self.store.exists():
+            return []
+        records = {spec: r for spec, r in self.manifest.encoders.items() if specs is None or spec in specs}
+        total = self.store.count() if records else 0
+        return [
+            f"{spec} covers {record.documents} of {total} documents (indexing was interrupted or ran "
+            f"without it); run `searchkit index` with --encoders {spec} to complete it"
+            for spec, record in records.items()
+            if record.documents < total
+        ]
 
     def corpus(self) -> Corpus:
         """The corpus the index was built from (read again from its recorded path)."""

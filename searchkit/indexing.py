@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -56,7 +56,7 @@ def index_corpus(
     """Bring `index` up to date with `corpus` for `encoders`; returns what was done."""
     started = time.perf_counter()
     records = {e.spec: EncoderRecord(e.spec, vector_name(e.spec), e.dimension, e.fingerprint) for e in encoders}
-    _prepare_collection(index, corpus, records)
+    manifest = _prepare_collection(index, corpus, records)
     states = index.store.states()
     report = IndexReport(index.name, len(corpus.documents), len(corpus.skipped_empty))
 
@@ -81,36 +81,40 @@ def index_corpus(
         progress(0, report.to_encode)
 
     by_spec = {e.spec: e for e in encoders}
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="searchkit-writer") as writer:
-        pending: Future[None] | None = None
-        for (rewrite, specs), docs in plan.items():
-            group = [by_spec[s] for s in sorted(specs)]
-            docs.sort(key=lambda d: -len(d.content))  # similar lengths batch with less padding
-            for start in range(0, len(docs), chunk_size):
-                if cancel is not None and cancel.is_set():
-                    report.cancelled = True
-                    break
-                chunk = docs[start : start + chunk_size]
-                vectors = encode_all(group, [d.content for d in chunk], "document", batch_size)
-                if pending is not None:
-                    pending.result()  # one write in flight while the next chunk encodes
-                pending = writer.submit(_write_chunk, index, chunk, vectors, records, states, rewrite)
-                for spec in specs:
-                    report.encoded[spec] = report.encoded.get(spec, 0) + len(chunk)
-                report.done += len(chunk)
-                if progress:
-                    progress(report.done, report.to_encode)
-        if pending is not None:
-            pending.result()
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="searchkit-writer") as writer:
+            pending: Future[None] | None = None
+            for (rewrite, specs), docs in plan.items():
+                group = [by_spec[s] for s in sorted(specs)]
+                docs.sort(key=lambda d: -len(d.content))  # similar lengths batch with less padding
+                for start in range(0, len(docs), chunk_size):
+                    if cancel is not None and cancel.is_set():
+                        report.cancelled = True
+                        break
+                    chunk = docs[start : start + chunk_size]
+                    vectors = encode_all(group, [d.content for d in chunk], "document", batch_size)
+                    if pending is not None:
+                        pending.result()  # one write in flight while the next chunk encodes
+                    pending = writer.submit(_write_chunk, index, chunk, vectors, records, states, rewrite)
+                    for spec in specs:
+                        report.encoded[spec] = report.encoded.get(spec, 0) + len(chunk)
+                    report.done += len(chunk)
+                    if progress:
+                        progress(report.done, report.to_encode)
+            if pending is not None:
+                pending.result()
+    finally:
+        _record_coverage(index, manifest)  # also when interrupted: what was written counts
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _prepare_collection(index: Index, corpus: Corpus, records: dict[str, EncoderRecord]) -> None:
+def _prepare_collection(index: Index, corpus: Corpus, records: dict[str, EncoderRecord]) -> Manifest:
+    """Create the collection, or add the vectors it lacks; returns the manifest as stored."""
     manifest = Manifest(corpus.name, str(corpus.path), corpus.split, dict(records))
     if not index.store.exists():
         index.store.create({r.vector: r.dimension for r in records.values()}, manifest.to_dict())
-        return
+        return manifest
     stored = index.manifest
     held = index.store.vector_names()
     for record in records.values():
@@ -120,8 +124,24 @@ def _prepare_collection(index: Index, corpus: Corpus, records: dict[str, Encoder
             held.discard(record.vector)
         if record.vector not in held:
             index.store.add_vector(record.vector, record.dimension)
-    # Encoders indexed earlier but not named in this run keep their vectors and their records.
+    # Encoders indexed earlier but not named in this run keep their vectors and their records;
+    # the coverage of an unchanged model holds until this run recounts it.
+    for spec, record in records.items():
+        old = stored.encoders.get(spec)
+        if old is not None and old.fingerprint == record.fingerprint:
+            records[spec] = replace(record, documents=old.documents)
     manifest.encoders = {**stored.encoders, **records}
+    index.store.update_manifest(manifest.to_dict())
+    return manifest
+
+
+def _record_coverage(index: Index, manifest: Manifest) -> None:
+    """Count, per encoder, the points holding a vector from its current model."""
+    states = index.store.states().values()
+    manifest.encoders = {
+        spec: replace(record, documents=sum(s.vectors.get(record.vector) == record.fingerprint for s in states))
+        for spec, record in manifest.encoders.items()
+    }
     index.store.update_manifest(manifest.to_dict())
 
 

@@ -104,6 +104,23 @@ def test_changed_document_reencoded_and_removed_document_deleted(
         assert after[point_id(doc_id)] == before[point_id(doc_id)]
 
 
+def test_an_encoder_left_out_of_a_run_is_reported_as_partial(tmp_path: Path, tiny_corpus: Path, minilm_encoders) -> None:
+    encoders = by_spec(minilm_encoders)
+    with Index.open("tiny", home=tmp_path, create=True) as index:
+        index_corpus(load_corpus(tiny_corpus), minilm_encoders, index)
+        assert index.coverage_warnings() == []
+        assert {r.documents for r in index.manifest.encoders.values()} == {7}
+
+        docs = TINY_DOCS + [{"_id": "cello", "title": "Cello", "text": "The cello is played seated."}]
+        grown = load_corpus(write_beir(tmp_path / "grown", docs, TINY_QUERIES, TINY_QRELS))
+        index_corpus(grown, [encoders["sbert:minilm"]], index)
+        records = index.manifest.encoders
+        assert (records["sbert:minilm"].documents, records["cls:minilm"].documents) == (8, 7)
+        warnings = index.coverage_warnings()
+        assert len(warnings) == 2 and all("covers 7 of 8 documents" in w for w in warnings)
+        assert index.coverage_warnings(["sbert:minilm"]) == []
+
+
 def test_manifest_records_corpus_encoders_fingerprints_dimensions(tiny_index_home: Path, tiny_corpus: Path, minilm_encoders) -> None:
     with Index.open("tiny", home=tiny_index_home) as index:
         manifest = index.manifest.to_dict()
@@ -112,7 +129,7 @@ def test_manifest_records_corpus_encoders_fingerprints_dimensions(tiny_index_hom
     assert manifest["format"] == 1
     assert manifest["corpus"] == {"name": "tiny", "path": str(tiny_corpus.resolve()), "split": "test"}
     assert manifest["encoders"] == {
-        e.spec: {"spec": e.spec, "vector": vector_name(e.spec), "dimension": 384, "fingerprint": e.fingerprint}
+        e.spec: {"spec": e.spec, "vector": vector_name(e.spec), "dimension": 384, "fingerprint": e.fingerprint, "documents": 7}
         for e in minilm_encoders
     }
 

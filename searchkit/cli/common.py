@@ -99,6 +99,8 @@ def open_retrievers_from_args(
     )
     if not retrievers:
         raise SearchkitError("no retriever to run: name encoders with --encoders, or add --bm25 or --hybrid")
+    for warning in index.coverage_warnings([r.name for r in retrievers]):
+        print(f"searchkit: warning: {warning}", file=sys.stderr)
     return retrievers
 
 

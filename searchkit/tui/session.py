@@ -98,6 +98,7 @@ class Session:
             )
             if not retrievers:
                 raise SearchkitError(f"nothing to search with: index {index.name!r} holds no encoders and BM25 is off")
+            warnings.extend(index.coverage_warnings([r.name for r in retrievers]))
             status("warming up…")
             for retriever in retrievers:
                 retriever.search("warm up", 1)  # first calls pay one-off costs

@@ -30,6 +30,7 @@ def fake_server(monkeypatch: pytest.MonkeyPatch):
         mock.get("/").respond(json={"title": "qdrant", "version": "1.20.0"})  # the client's version check
         mock.get("/collections/tiny/exists").respond(json={"result": {"exists": False}, **OK})
         mock.put("/collections/tiny").respond(json={"result": True, **OK})
+        mock.patch("/collections/tiny").respond(json={"result": True, **OK})  # manifest updates
         mock.post("/collections/tiny/points/scroll").respond(json={"result": {"points": [], "next_page_offset": None}, **OK})
         mock.put("/collections/tiny/points").respond(json={"result": {"operation_id": 1, "status": "completed"}, **OK})
         hit = {"id": point_id("violin"), "version": 1, "score": 0.75, "payload": {"doc_id": "violin"}}
