@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 
 from rich.text import Text
 from textual import on, work
@@ -85,10 +86,13 @@ class EvalScreen(Screen[str | None]):
         plt = plot.plt
         plt.clear_figure()
         plt.title("mean recall@k")
-        ks = list(range(1, CURVE_MAX_K + 1))
+        # k on a log axis, computed here: plotext's own log scale fails now and then while rendering
+        log_ks = [math.log10(k) for k in range(1, CURVE_MAX_K + 1)]
         for name, curve in curves.items():
-            plt.plot(ks, curve, label=name, marker="braille")
-        plt.xscale("log")
+            plt.plot(log_ks, curve, label=name, marker="braille")
+        ticks = [k for k in (1, 3, 10, 30, 100) if k <= CURVE_MAX_K]
+        plt.xticks([math.log10(k) for k in ticks], [str(k) for k in ticks])
+        plt.xlabel("k")
         plt.ylim(0, 1)
         plot.refresh()
 
