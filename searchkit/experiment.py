@@ -275,6 +275,22 @@ def _answer_dense(
         seconds[retriever.name] = share + time.perf_counter() - started
 
 
+def breakdown(report: ExperimentReport, groups: dict[str, str], metric: str | None = None) -> dict[str, dict[str, float]]:
+    """Mean `metric` (default: the first) per group of queries and retriever: group -> name -> mean.
+
+    `groups` maps query id -> group name (e.g. a query category); queries without one are left out.
+    """
+    metric = metric or report.metrics[0]
+    members: dict[str, list[str]] = {}
+    for qid in report.queries:
+        if qid in groups:
+            members.setdefault(groups[qid], []).append(qid)
+    return {
+        group: {name: sum(report.evaluations[name].per_query[metric][q] for q in qids) / len(qids) for name in report.names}
+        for group, qids in sorted(members.items())
+    }
+
+
 def diff(report: ExperimentReport, a: str, b: str, metric: str | None = None) -> list[QueryDiff]:
     """Queries where `a` and `b` differ on `metric` (default: the first): A's wins, largest first, then B's."""
     metric = metric or report.metrics[0]
