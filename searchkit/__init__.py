@@ -8,9 +8,9 @@ from __future__ import annotations
 from searchkit.corpus import Corpus, Document, load_corpus
 from searchkit.encoders import Encoder, load_encoder, load_encoders
 from searchkit.errors import SearchkitError
+from searchkit.experiment import ExperimentReport, QueryDiff, TableRow, diff, run_experiment
 from searchkit.index import Index
 from searchkit.indexing import IndexReport, index_corpus
-from searchkit.experiment import ExperimentReport, QueryDiff, TableRow, diff, run_experiment
 from searchkit.retrieval import BM25Retriever, BM25Settings, DenseRetriever, HybridRetriever, Retriever, open_retrievers, rrf
 from searchkit.types import Hit, Qrels, Run
 

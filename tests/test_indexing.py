@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import MINILM_SPECS, TINY_DOCS, TINY_QRELS, TINY_QUERIES, index_snapshot, write_beir
 from hashing_plugin import HashingEncoder
+
 from searchkit.corpus import load_corpus
 from searchkit.errors import IndexMismatchError, IndexNotFoundError
 from searchkit.index import Index, vector_name

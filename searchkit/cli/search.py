@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 
-from searchkit.cli.common import add_encoder_options, add_index_options, add_retriever_options, open_index, open_retrievers_from_args
+from searchkit.cli.common import (
+    add_encoder_options,
+    add_index_options,
+    add_retriever_options,
+    open_index,
+    open_retrievers_from_args,
+)
 from searchkit.corpus import Document
 
 

@@ -32,8 +32,3 @@ class Corpus:
 
     def __len__(self) -> int:
         return len(self.documents)
-
-    @property
-    def judged_queries(self) -> dict[str, str]:
-        """Queries that have at least one judgment."""
-        return {qid: text for qid, text in self.queries.items() if qid in self.qrels}

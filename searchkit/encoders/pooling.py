@@ -16,7 +16,6 @@ from searchkit.encoders.models import ModelSource
 from searchkit.types import TextKind
 
 Pooling = Literal["cls", "mean", "sbert"]
-POOLINGS: tuple[Pooling, ...] = ("cls", "mean", "sbert")
 
 
 class Backbone:

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import MINILM_SPECS, TINY_DOCS
+
 from searchkit.cli import main
 
 SPECS = MINILM_SPECS.split(",")

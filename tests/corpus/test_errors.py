@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import TINY_DOCS, TINY_QUERIES, assert_clean_error, write_beir
+
 from searchkit.corpus import load_corpus
 from searchkit.errors import CorpusError
 

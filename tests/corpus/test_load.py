@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import TINY_DOCS, TINY_QRELS
+
 from searchkit.corpus import Document, load_corpus
 
 

@@ -8,10 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import hashing_plugin
 import numpy as np
 import pytest
 
-import hashing_plugin
 from searchkit.corpus import load_corpus
 from searchkit.encoders import available_kinds, load_encoder
 from searchkit.errors import EncoderSpecError

@@ -6,8 +6,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-
 from conftest import assert_clean_error, index_snapshot
+
 from searchkit.corpus import Document, load_corpus
 from searchkit.errors import IndexLockedError
 from searchkit.index import Index, vector_name

@@ -9,9 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from textual.pilot import Pilot
-
 from conftest import TINY_DOCS, TINY_QRELS, TINY_QUERIES, write_beir
+from textual.pilot import Pilot
 
 MARKUP_DOC = {
     "_id": "markup",

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Input
 
-from searchkit.tui.app import SearchkitApp
 from searchkit.judgments import Judgments
+from searchkit.tui.app import SearchkitApp
 from searchkit.tui.screens.document import DocumentScreen
 from searchkit.tui.screens.eval import EvalScreen
 from searchkit.tui.screens.help import HelpScreen
