@@ -16,14 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from searchkit.corpus import Corpus
-from searchkit.encoders import encode_all
 from searchkit.errors import SearchkitError
 from searchkit.evaluation import Comparison, Evaluation, compare, evaluate
 from searchkit.evaluation.evaluate import parse_metric
 from searchkit.evaluation.metrics._utils import relevant_ids
 from searchkit.evaluation.ranking import rank_scores
 from searchkit.retrieval.base import Retriever
-from searchkit.retrieval.dense import DenseRetriever
+from searchkit.retrieval.dense import DenseRetriever, search_shared
 from searchkit.retrieval.hybrid import HybridRetriever
 from searchkit.types import Hit, Qrels, Run
 
@@ -261,18 +260,11 @@ def _answer_dense(
     answers: dict[str, list[list[Hit]]],
     seconds: dict[str, float],
 ) -> None:
-    """`search_many` for dense retrievers over one backbone, encoding the queries once for all."""
-    from threadpoolctl import threadpool_limits
-
+    """Dense retrievers over one backbone answer together (one query encoding); time split evenly."""
     started = time.perf_counter()
-    vectors = encode_all([r.encoder for r in group], queries, "query", group[0].batch_size)
+    answers.update(search_shared(group, queries, depth))
     share = (time.perf_counter() - started) / len(group)
-    for retriever in group:
-        started = time.perf_counter()
-        # Embedded Qdrant scores one query at a time with numpy: multi-threaded BLAS only adds overhead.
-        with threadpool_limits(1, user_api="blas"):
-            answers[retriever.name] = retriever.index.store.search(retriever.vector, vectors[retriever.encoder.spec], depth)
-        seconds[retriever.name] = share + time.perf_counter() - started
+    seconds.update({retriever.name: share for retriever in group})
 
 
 def breakdown(report: ExperimentReport, groups: dict[str, str], metric: str | None = None) -> dict[str, dict[str, float]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from searchkit.encoders import Encoder
+from searchkit.encoders import Encoder, encode_all
 from searchkit.index import Index
 from searchkit.types import Hit
 
@@ -27,3 +27,11 @@ class DenseRetriever:
             return []
         vectors = self.encoder.encode(list(queries), "query", self.batch_size)
         return self.index.store.search(self.vector, vectors, k)
+
+
+def search_shared(retrievers: Sequence[DenseRetriever], queries: Sequence[str], k: int = 10) -> dict[str, list[list[Hit]]]:
+    """`search_many` of several dense retrievers, encoding the queries once per shared model."""
+    if not retrievers:
+        return {}
+    vectors = encode_all([r.encoder for r in retrievers], list(queries), "query", retrievers[0].batch_size)
+    return {r.name: r.index.store.search(r.vector, vectors[r.encoder.spec], k) for r in retrievers}

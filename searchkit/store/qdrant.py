@@ -147,7 +147,12 @@ class QdrantStore:
             models.QueryRequest(query=row.tolist(), using=vector_name, limit=k, with_payload=["doc_id"])
             for row in np.atleast_2d(vectors)
         ]
-        responses = self.client.query_batch_points(self.collection, requests)
+        from threadpoolctl import threadpool_limits
+
+        # Embedded Qdrant scores with numpy one query at a time, often right after torch encoded it:
+        # multi-threaded BLAS only adds overhead there (a server does no BLAS work in this process).
+        with threadpool_limits(1, user_api="blas"):
+            responses = self.client.query_batch_points(self.collection, requests)
         return [[Hit(p.payload["doc_id"], float(p.score)) for p in response.points] for response in responses]
 
     def documents(self, doc_ids: Sequence[str]) -> dict[str, Document]:

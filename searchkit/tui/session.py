@@ -18,6 +18,7 @@ from searchkit.experiment import ExperimentReport, run_experiment
 from searchkit.index import Index
 from searchkit.judgments import Judgments, user_query_id
 from searchkit.retrieval import Retriever
+from searchkit.retrieval.dense import DenseRetriever, search_shared
 from searchkit.retrieval.lexical import BM25Settings
 from searchkit.types import Hit
 
@@ -126,7 +127,9 @@ class Session:
         started = time.perf_counter()
         depth = max(k, NDCG_CUTOFF)
         with self._lock:  # one search at a time: a stale one finishes before the next starts
-            columns = [Column(r.name, r.search(query, depth)) for r in (self.retrievers if retrievers is None else retrievers)]
+            chosen = self.retrievers if retrievers is None else retrievers
+            dense = search_shared([r for r in chosen if isinstance(r, DenseRetriever)], [query], depth)
+            columns = [Column(r.name, dense[r.name][0] if r.name in dense else r.search(query, depth)) for r in chosen]
             ids = sorted({hit.doc_id for column in columns for hit in column.hits[:k]})
             documents = self.index.store.documents(ids)
         return SearchResult(query, self.query_id(query), k, columns, documents, time.perf_counter() - started)
