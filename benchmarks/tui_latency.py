@@ -14,7 +14,6 @@ from pathlib import Path
 
 import torch
 from textual.widgets import Input
-from threadpoolctl import threadpool_limits
 
 from searchkit.index import Index
 from searchkit.tui.app import SearchkitApp
@@ -49,10 +48,8 @@ def main() -> None:
     args = parser.parse_args()
     with Index.open(args.index, home=args.home) as index:
         queries = list(index.corpus().queries.values())[: args.queries + 2]
-    # as `searchkit tui` runs: one torch thread, one BLAS thread
-    torch.set_num_threads(1)
-    with threadpool_limits(1, user_api="blas"):
-        latencies = asyncio.run(measure(Options(args.index, home=args.home), queries))[2:]  # 2 warm-ups
+    torch.set_num_threads(1)  # as `searchkit tui` runs
+    latencies = asyncio.run(measure(Options(args.index, home=args.home), queries))[2:]  # 2 warm-ups
     ms = sorted(1000 * t for t in latencies)
     print(f"{len(ms)} queries: p50 {statistics.median(ms):.0f} ms, p90 {ms[int(0.9 * (len(ms) - 1))]:.0f} ms, "
           f"min {ms[0]:.0f} ms, max {ms[-1]:.0f} ms")

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from searchkit.corpus import Corpus
+from searchkit.corpus import CONTENT_RULE, Corpus
 from searchkit.errors import SearchkitError
 from searchkit.evaluation import Comparison, Evaluation, compare, evaluate
 from searchkit.evaluation.evaluate import parse_metric
@@ -29,7 +29,6 @@ from searchkit.types import Hit, Qrels, Run
 DEFAULT_METRICS = ("ndcg@10", "recall@10", "recall@100", "mrr@10", "map@100", "precision@10")
 RESAMPLES = 10_000
 SIGNIFICANCE_TEST = "paired two-sided randomization test (random sign flips of per-query differences)"
-DOCUMENT_TEXT = 'title + " " + text'
 
 
 @dataclass(frozen=True)
@@ -124,7 +123,7 @@ def describe_retriever(retriever: Retriever) -> dict[str, Any]:
             "dimension": record.dimension,
             "index": retriever.index.name,
             "store": retriever.index.url or "embedded",
-            "text": DOCUMENT_TEXT,
+            "text": CONTENT_RULE,
         }
     describe = getattr(retriever, "describe", None)
     return describe() if callable(describe) else {"kind": type(retriever).__name__}
@@ -194,7 +193,7 @@ def run_experiment(
             "documents": len(corpus.documents),
             "evaluated_queries": len(queries),
         },
-        "text": DOCUMENT_TEXT,
+        "text": CONTENT_RULE,
         "depth": depth,
         "metrics": list(metrics),
         "drop_self_hits": drop_self_hits,

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from searchkit.corpus import Corpus
-from searchkit.errors import CorpusError
+from searchkit.corpus.beir import read_qrels, read_queries
 from searchkit.types import Qrels
 
 HEADER = "query-id\tcorpus-id\tscore"
@@ -42,9 +42,9 @@ class Judgments:
     def load(cls, path: Path, corpus_qrels: Qrels | None = None) -> Judgments:
         judgments = cls(Path(path), corpus_qrels or {})
         if judgments.path.is_file():
-            judgments.user = _read_tsv(judgments.path)
+            judgments.user = read_qrels(judgments.path)
         if judgments.queries_path.is_file():
-            judgments.queries = _read_queries(judgments.queries_path)
+            judgments.queries = read_queries(judgments.queries_path)
         return judgments
 
     @property
@@ -84,30 +84,6 @@ class Judgments:
         queries = {**self.queries, **corpus.queries}
         qrels = {qid: docs for qid, docs in self.qrels.items() if qid in queries}
         return replace(corpus, queries=queries, qrels=qrels)
-
-
-def _read_tsv(path: Path) -> Qrels:
-    qrels: Qrels = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        fields = line.split("\t")
-        if not line.strip() or (number == 1 and fields[0] == "query-id"):
-            continue
-        if len(fields) != 3 or not fields[2].strip().lstrip("-").isdigit():
-            raise CorpusError(path, f"expected query-id, corpus-id and an integer score, got {line!r}", number)
-        qrels.setdefault(fields[0], {})[fields[1]] = int(fields[2])
-    return qrels
-
-
-def _read_queries(path: Path) -> dict[str, str]:
-    queries: dict[str, str] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if line.strip():
-            try:
-                row = json.loads(line)
-                queries[str(row["_id"])] = str(row["text"])
-            except (ValueError, KeyError, TypeError):
-                raise CorpusError(path, "expected a JSON object with _id and text", number) from None
-    return queries
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fake_retrievers import FakeRetriever, good_and_bad, judged_corpus
+from fixed_retrievers import FixedRetriever, good_and_bad, judged_corpus
 
 from searchkit.corpus import load_corpus
 from searchkit.errors import SearchkitError
@@ -38,7 +38,7 @@ def test_settings_describe_the_experiment() -> None:
     assert settings["corpus"] == {"name": "fake", "path": "fake", "split": "test", "documents": 10, "evaluated_queries": 5}
     assert settings["text"] == 'title + " " + text'
     assert settings["significance"]["random_seed"] == 7 and settings["significance"]["max_p"] == 0.05
-    assert report.retrievers["good"] == {"kind": "FakeRetriever"}
+    assert report.retrievers["good"] == {"kind": "FixedRetriever"}
     assert set(report.timings) == {"good", "bad"}
 
 
@@ -53,7 +53,7 @@ def test_depth_reaches_the_largest_cutoff() -> None:
 def test_drop_self_hits_removes_the_query_id_from_runs() -> None:
     corpus = judged_corpus(2)
     corpus.documents["q0"] = corpus.documents["d0x"]
-    retriever = FakeRetriever("r", {"query 0": ["q0", "d0"], "query 1": ["d1"]})
+    retriever = FixedRetriever("r", {"query 0": ["q0", "d0"], "query 1": ["d1"]})
     kept = run_experiment(corpus, [retriever])
     dropped = run_experiment(corpus, [retriever], drop_self_hits=True)
     assert list(kept.runs["r"]["q0"]) == ["q0", "d0"]
@@ -65,7 +65,7 @@ def test_only_judged_queries_with_a_relevant_document_are_asked() -> None:
     corpus = judged_corpus(3)
     corpus.queries["unjudged"] = "nobody judged this"
     corpus.qrels["q2"] = {"d2": 0}
-    retriever = FakeRetriever("r", {})
+    retriever = FixedRetriever("r", {})
     report = run_experiment(corpus, [retriever])
     assert sorted(report.queries) == ["q0", "q1"]
 
@@ -74,21 +74,21 @@ def test_a_corpus_without_judgments_is_a_clear_error() -> None:
     corpus = judged_corpus(3)
     corpus.qrels = {}
     with pytest.raises(SearchkitError, match="no relevance judgments"):
-        run_experiment(corpus, [FakeRetriever("r", {})])
+        run_experiment(corpus, [FixedRetriever("r", {})])
 
 
 def test_retriever_names_must_be_unique_and_present() -> None:
     corpus = judged_corpus(3)
     with pytest.raises(SearchkitError, match="unique"):
-        run_experiment(corpus, [FakeRetriever("r", {}), FakeRetriever("r", {})])
+        run_experiment(corpus, [FixedRetriever("r", {}), FixedRetriever("r", {})])
     with pytest.raises(SearchkitError, match="nothing to compare"):
         run_experiment(corpus, [])
 
 
 def test_diff_lists_wins_then_losses_with_the_relevant_documents() -> None:
     corpus = judged_corpus(4)
-    a = FakeRetriever("a", {"query 0": ["d0"], "query 1": ["d1x", "d1"], "query 2": ["d2x"], "query 3": ["d3"]})
-    b = FakeRetriever("b", {"query 0": ["d0"], "query 1": ["d1"], "query 2": ["d2x", "d0x", "d2"], "query 3": []})
+    a = FixedRetriever("a", {"query 0": ["d0"], "query 1": ["d1x", "d1"], "query 2": ["d2x"], "query 3": ["d3"]})
+    b = FixedRetriever("b", {"query 0": ["d0"], "query 1": ["d1"], "query 2": ["d2x", "d0x", "d2"], "query 3": []})
     report = run_experiment(corpus, [a, b])
     diffs = diff(report, "a", "b")
 
@@ -103,7 +103,7 @@ def test_diff_lists_wins_then_losses_with_the_relevant_documents() -> None:
 
 def test_diff_names_unknown_retrievers_and_metrics() -> None:
     corpus = judged_corpus(2)
-    report = run_experiment(corpus, [FakeRetriever("a", {}), FakeRetriever("b", {})])
+    report = run_experiment(corpus, [FixedRetriever("a", {}), FixedRetriever("b", {})])
     with pytest.raises(SearchkitError, match="no retriever 'c'.*a, b"):
         diff(report, "a", "c")
     with pytest.raises(SearchkitError, match="not computed"):
@@ -124,7 +124,7 @@ def test_a_hybrid_fuses_the_hits_its_parts_already_gave() -> None:
     assert [list(report.runs[hybrid.name][qid]) for qid in report.queries] == [[h.doc_id for h in hits] for hits in standalone]
     assert report.timings[hybrid.name] >= report.timings["good"] + report.timings["bad"]
 
-    alone = FakeRetriever("good", good.rankings)
+    alone = FixedRetriever("good", good.rankings)
     run_experiment(corpus, [HybridRetriever([alone, bad], depth=50)], metrics=("ndcg@10",))
     assert alone.depths == [100]  # parts not among the retrievers are asked by the hybrid
 

@@ -36,7 +36,6 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import torch
-    from threadpoolctl import threadpool_limits
 
     from searchkit.index import default_home
     from searchkit.tui.app import SearchkitApp, index_names
@@ -65,11 +64,9 @@ def run(args: argparse.Namespace) -> int:
                        "or index and open a corpus at once: `searchkit tui --corpus corpora/demo`")
     quiet_transformers()
     # One query at a time is too small to gain from threads, and the app's own thread competes
-    # with them: one torch thread and one BLAS thread (numpy, in Qdrant's local search) answer
-    # faster here (measured on 2 cores: p50 about 0.2 s instead of 0.4-0.6 s on SciFact).
+    # with them: one torch thread answers faster here (Qdrant's local search pins BLAS itself).
     torch.set_num_threads(1)
-    with threadpool_limits(1, user_api="blas"):
-        SearchkitApp(options, job, problem).run()
+    SearchkitApp(options, job, problem).run()
     return 0
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 from searchkit.corpus.beir import is_beir_folder, read_beir, read_qrels
 from searchkit.corpus.documents import DocumentCollector
 from searchkit.corpus.files import read_csv_documents, read_jsonl_documents, read_text_folder
-from searchkit.corpus.model import Corpus, Document
+from searchkit.corpus.model import CONTENT_RULE, Corpus, Document
 from searchkit.errors import CorpusError
 
-__all__ = ["Corpus", "Document", "load_corpus", "read_qrels"]
+__all__ = ["CONTENT_RULE", "Corpus", "Document", "load_corpus", "read_qrels"]
 
 _FILE_READERS = {
     ".jsonl": read_jsonl_documents,

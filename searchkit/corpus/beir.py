@@ -61,8 +61,8 @@ def find_qrels(folder: Path, split: str) -> Path | None:
     return candidates[0] if len(candidates) == 1 else None
 
 
-def read_qrels(path: Path, query_ids: set[str], doc_ids: set[str]) -> Qrels:
-    """`query-id<TAB>corpus-id<TAB>score` lines; an optional header; every id must be known."""
+def read_qrels(path: Path, query_ids: set[str] | None = None, doc_ids: set[str] | None = None) -> Qrels:
+    """`query-id<TAB>corpus-id<TAB>score` lines and an optional header; ids must be in the given sets."""
     qrels: Qrels = {}
     for line, text in read_lines(path):
         if not text.strip() or (line == 1 and text.startswith("query-id")):
@@ -75,9 +75,9 @@ def read_qrels(path: Path, query_ids: set[str], doc_ids: set[str]) -> Qrels:
             grade = int(score)
         except ValueError:
             raise CorpusError(path, f"score {score!r} is not an integer", line) from None
-        if query_id not in query_ids:
+        if query_ids is not None and query_id not in query_ids:
             raise CorpusError(path, f"unknown query id {query_id!r}", line)
-        if doc_id not in doc_ids:
+        if doc_ids is not None and doc_id not in doc_ids:
             raise CorpusError(path, f"unknown document id {doc_id!r}", line)
         qrels.setdefault(query_id, {})[doc_id] = grade
     return qrels

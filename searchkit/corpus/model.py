@@ -8,6 +8,9 @@ from pathlib import Path
 from searchkit.types import Qrels
 
 
+CONTENT_RULE = 'title + " " + text'  # how `Document.content` is made, for reports
+
+
 @dataclass(frozen=True, slots=True)
 class Document:
     id: str

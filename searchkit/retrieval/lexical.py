@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from searchkit.corpus import Corpus, Document
+from searchkit.corpus import CONTENT_RULE, Corpus, Document
 from searchkit.errors import SearchkitError
 from searchkit.index import Index
 from searchkit.retrieval.tokenize import Tokenizer
@@ -132,7 +132,7 @@ class BM25Retriever:
         return {
             "kind": "bm25",
             "implementation": "searchkit BM25Index (scores of rank_bm25 BM25Okapi, epsilon=0.25)",
-            "text": 'title + " " + text',
+            "text": CONTENT_RULE,
             **self.settings.to_dict(),
             "documents": len(self.model),
             "vocabulary": self.model.vocabulary_size,

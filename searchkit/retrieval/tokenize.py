@@ -17,9 +17,9 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Literal
 
-__all__ = ["ENGLISH_STOPWORDS", "Tokenizer"]
+__all__ = ["ENGLISH_STOPWORDS", "TOKEN_PATTERN", "Tokenizer"]
 
-_TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
+TOKEN_PATTERN = re.compile(r"[^\W_]+", re.UNICODE)  # a token: a run of letters and digits
 
 # Lucene's classic English stop set (EnglishAnalyzer.ENGLISH_STOP_WORDS_SET, 33
 # words), which is also what Anserini and bm25s use by default.
@@ -90,7 +90,7 @@ class Tokenizer:
     def __call__(self, text: str) -> list[str]:
         if self.lowercase:
             text = text.lower()
-        tokens = _TOKEN_RE.findall(text)
+        tokens = TOKEN_PATTERN.findall(text)
         stop = self.stopword_set
         if stop:
             if self.lowercase:

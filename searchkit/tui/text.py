@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import re
-
 from rich.text import Text
 
-from searchkit.retrieval.tokenize import ENGLISH_STOPWORDS
-
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+from searchkit.retrieval.tokenize import ENGLISH_STOPWORDS, TOKEN_PATTERN
 HIGHLIGHT = "bold reverse"
 
 
 def query_terms(query: str) -> set[str]:
     """Lower-cased words of the query, stop words left out (unless nothing else is left)."""
-    words = {w.lower() for w in _WORD.findall(query)}
+    words = {w.lower() for w in TOKEN_PATTERN.findall(query)}
     return (words - ENGLISH_STOPWORDS) or words
 
 
 def _matches(text: str, terms: set[str]) -> list[tuple[int, int]]:
     """Spans of words that equal a term or start with one (a light stand-in for stemming)."""
     spans = []
-    for match in _WORD.finditer(text):
+    for match in TOKEN_PATTERN.finditer(text):
         word = match.group().lower()
         if any(word == t or (len(t) >= 4 and word.startswith(t)) for t in terms):
             spans.append(match.span())

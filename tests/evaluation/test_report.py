@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
-from fake_retrievers import FakeRetriever, good_and_bad, judged_corpus
+from fixed_retrievers import FixedRetriever, good_and_bad, judged_corpus
 
 from searchkit.evaluation import (
     format_cell,
@@ -26,7 +26,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 def report() -> ExperimentReport:
     corpus = judged_corpus()
     good, bad = good_and_bad(corpus)
-    odd = FakeRetriever("rrf(bad,good)", {text: [f"d{qid[1:]}x"] for qid, text in corpus.queries.items()})
+    odd = FixedRetriever("rrf(bad,good)", {text: [f"d{qid[1:]}x"] for qid, text in corpus.queries.items()})
     return run_experiment(corpus, [bad, good, odd], metrics=("ndcg@10", "recall@100", "mrr@10"))
 
 

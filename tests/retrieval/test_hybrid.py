@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from fake_retrievers import FakeRetriever
+from fixed_retrievers import FixedRetriever
 
 from searchkit.retrieval import HybridRetriever, rrf
 from searchkit.types import Hit
@@ -43,8 +43,8 @@ def test_rrf_rejects_bad_arguments() -> None:
 
 
 def test_hybrid_fuses_deep_rankings_and_cuts_to_k() -> None:
-    lexical = FakeRetriever("bm25", {"q": ["a", "b", "c", "d"]})
-    dense = FakeRetriever("sbert:minilm", {"q": ["d", "c", "b", "a"]})
+    lexical = FixedRetriever("bm25", {"q": ["a", "b", "c", "d"]})
+    dense = FixedRetriever("sbert:minilm", {"q": ["d", "c", "b", "a"]})
     hybrid = HybridRetriever([lexical, dense], k=60, depth=3)
     assert hybrid.name == "rrf(bm25,sbert:minilm)"
     assert hybrid.search("q", k=2) == rrf([lexical.search("q", 3), dense.search("q", 3)], limit=2)
@@ -54,8 +54,8 @@ def test_hybrid_fuses_deep_rankings_and_cuts_to_k() -> None:
 
 
 def test_hybrid_checks_its_configuration() -> None:
-    one = FakeRetriever("a", {})
+    one = FixedRetriever("a", {})
     with pytest.raises(ValueError, match="at least two"):
         HybridRetriever([one])
     with pytest.raises(ValueError, match="1 weights for 2"):
-        HybridRetriever([one, FakeRetriever("b", {})], weights=[1.0])
+        HybridRetriever([one, FixedRetriever("b", {})], weights=[1.0])

@@ -63,3 +63,10 @@ async def wait_for(pilot: Pilot, condition: Callable[[], object], timeout: float
 async def wait_for_result(pilot: Pilot, screen, query: str) -> None:
     """Wait for the results of `query` itself, not of a prefix searched while it was typed."""
     await wait_for(pilot, lambda: screen.result is not None and screen.result.query == query)
+
+
+async def wait_for_session(pilot: Pilot, app):
+    """The search screen, once its index and models are loaded."""
+    screen = app.search_screen
+    await wait_for(pilot, lambda: screen.session is not None)
+    return screen

@@ -17,7 +17,7 @@ from searchkit.tui.session import Options
 from searchkit.tui.widgets.query import QueryList
 from searchkit.tui.widgets.results import HitList, ResultsColumn
 
-from .conftest import MARKUP_DOC, run, wait_for, wait_for_result
+from .conftest import MARKUP_DOC, run, wait_for, wait_for_result, wait_for_session
 
 SIZE = (120, 36)
 
@@ -37,8 +37,7 @@ def test_search_shows_one_column_per_retriever_with_scores(tui_home: Path) -> No
     async def scenario() -> None:
         app = make_app(tui_home)
         async with app.run_test(size=SIZE) as pilot:
-            screen = app.search_screen
-            await wait_for(pilot, lambda: screen.session is not None)
+            screen = await wait_for_session(pilot, app)
             assert [c.retriever for c in screen.query(ResultsColumn)] == ["bm25", "cls:minilm", "mean:minilm", "sbert:minilm"]
             assert screen.query_one(QueryList).display  # the corpus has judged queries
             await pilot.click("#query")
@@ -57,8 +56,7 @@ def test_newer_query_replaces_older(tui_home: Path) -> None:
     async def scenario() -> None:
         app = make_app(tui_home)
         async with app.run_test(size=SIZE) as pilot:
-            screen = app.search_screen
-            await wait_for(pilot, lambda: screen.session is not None)
+            screen = await wait_for_session(pilot, app)
             await pilot.click("#query")
             await pilot.press(*"bonds")
             await pilot.press(*" and interest", "enter")
@@ -74,8 +72,7 @@ def test_judging_saves_at_once_and_changes_the_scores(tui_home: Path) -> None:
     async def scenario() -> None:
         app = make_app(tui_home, encoders="sbert:minilm", bm25=False)
         async with app.run_test(size=SIZE) as pilot:
-            screen = app.search_screen
-            await wait_for(pilot, lambda: screen.session is not None)
+            screen = await wait_for_session(pilot, app)
             await pilot.click("#query")
             await pilot.press(*"printer error code", "enter")
             await wait_for_result(pilot, screen, "printer error code")
@@ -102,8 +99,7 @@ def test_judging_saves_at_once_and_changes_the_scores(tui_home: Path) -> None:
         # the judgments survive a restart
         app = make_app(tui_home, encoders="sbert:minilm", bm25=False)
         async with app.run_test(size=SIZE) as pilot:
-            screen = app.search_screen
-            await wait_for(pilot, lambda: screen.session is not None)
+            screen = await wait_for_session(pilot, app)
             assert "printer error code" in screen.query_one(QueryList).queries.values()
 
     run(scenario())
@@ -113,8 +109,7 @@ def test_a_corpus_judgment_can_be_overridden(tui_home: Path) -> None:
     async def scenario() -> None:
         app = make_app(tui_home, encoders="sbert:minilm", bm25=False)
         async with app.run_test(size=SIZE) as pilot:
-            screen = app.search_screen
-            await wait_for(pilot, lambda: screen.session is not None)
+            screen = await wait_for_session(pilot, app)
             screen.run_query("musical instrument with strings")
             await wait_for(pilot, lambda: screen.result is not None)
             before = screen.session.scores(screen.result)["sbert:minilm"]
@@ -130,8 +125,7 @@ def test_choosing_a_hit_opens_the_whole_document(tui_home: Path) -> None:
     async def scenario() -> None:
         app = make_app(tui_home, encoders="sbert:minilm")
         async with app.run_test(size=SIZE) as pilot:
-            screen = app.search_screen
-            await wait_for(pilot, lambda: screen.session is not None)
+            screen = await wait_for_session(pilot, app)
             await pilot.click("#query")
             await pilot.press(*"fuser overheated", "enter")
             await wait_for_result(pilot, screen, "fuser overheated")
@@ -154,8 +148,7 @@ def test_markup_in_documents_is_shown_literally(tui_home: Path) -> None:
     async def scenario() -> None:
         app = make_app(tui_home, encoders="sbert:minilm", bm25=False)
         async with app.run_test(size=SIZE) as pilot:
-            screen = app.search_screen
-            await wait_for(pilot, lambda: screen.session is not None)
+            screen = await wait_for_session(pilot, app)
             screen.run_query("markup lookalikes not bold not a link")
             await wait_for(pilot, lambda: screen.result is not None)
             assert screen.result.columns[0].hits[0].doc_id == "markup"
@@ -176,8 +169,7 @@ def test_query_list_fills_the_box(tui_home: Path) -> None:
     async def scenario() -> None:
         app = make_app(tui_home, encoders="sbert:minilm")
         async with app.run_test(size=SIZE) as pilot:
-            screen = app.search_screen
-            await wait_for(pilot, lambda: screen.session is not None)
+            screen = await wait_for_session(pilot, app)
             await pilot.click("#query")
             await pilot.press(*"shares")
             queries = screen.query_one(QueryList)
@@ -202,8 +194,7 @@ def test_eval_screen_shows_the_same_numbers_as_searchkit_eval(tui_home: Path) ->
     async def scenario() -> None:
         app = make_app(tui_home)
         async with app.run_test(size=SIZE) as pilot:
-            screen = app.search_screen
-            await wait_for(pilot, lambda: screen.session is not None)
+            screen = await wait_for_session(pilot, app)
             await pilot.press("f2")
             assert isinstance(app.screen, EvalScreen)
             eval_screen = app.screen
@@ -229,8 +220,7 @@ def test_palette_changes_k_and_hides_a_column(tui_home: Path) -> None:
     async def scenario() -> None:
         app = make_app(tui_home)
         async with app.run_test(size=SIZE) as pilot:
-            screen = app.search_screen
-            await wait_for(pilot, lambda: screen.session is not None)
+            screen = await wait_for_session(pilot, app)
             screen.run_query("violin")
             await wait_for(pilot, lambda: screen.result is not None)
             await pilot.press("ctrl+p", *"set k = 5")
@@ -264,8 +254,7 @@ def test_index_without_qrels_still_searches_and_judges(tui_home: Path) -> None:
     async def scenario() -> None:
         app = make_app(tui_home, index="plain", encoders="sbert:minilm")
         async with app.run_test(size=SIZE) as pilot:
-            screen = app.search_screen
-            await wait_for(pilot, lambda: screen.session is not None)
+            screen = await wait_for_session(pilot, app)
             assert not screen.query_one(QueryList).display
             await pilot.click("#query")
             await pilot.press(*"stock exchange", "enter")
@@ -348,8 +337,7 @@ def test_indexing_from_the_app_then_searching(tui_home: Path, tmp_path: Path) ->
     async def scenario() -> None:
         app = SearchkitApp(Options("", home=home), IndexJob(corpus, None, "sbert:minilm", home))
         async with app.run_test(size=SIZE) as pilot:
-            screen = app.search_screen
-            await wait_for(pilot, lambda: screen.session is not None)
+            screen = await wait_for_session(pilot, app)
             assert screen.session.index.name == "mine"
             assert screen.session.index.store.count() == 7
 
@@ -378,8 +366,7 @@ def test_cancelled_indexing_keeps_what_was_indexed(tui_home: Path, tmp_path: Pat
     async def scenario() -> None:
         app = SearchkitApp(Options("", home=home), IndexJob(corpus, None, "sbert:minilm", home))
         async with app.run_test(size=SIZE) as pilot:
-            screen = app.search_screen
-            await wait_for(pilot, lambda: screen.session is not None)
+            screen = await wait_for_session(pilot, app)
             assert screen.session.index.store.count() == 2  # the first chunk is kept
             assert any("cancelled" in str(n.message) for n in app._notifications)
 

@@ -10,7 +10,7 @@ from textual.widgets import Input
 from searchkit.tui.app import SearchkitApp
 from searchkit.tui.session import Options
 
-from .conftest import wait_for
+from .conftest import wait_for, wait_for_session
 
 SIZE = (120, 36)
 
@@ -18,8 +18,7 @@ SIZE = (120, 36)
 async def search(pilot: Pilot, query: str) -> None:
     app = pilot.app
     assert isinstance(app, SearchkitApp)
-    screen = app.search_screen
-    await wait_for(pilot, lambda: screen.session is not None)
+    screen = await wait_for_session(pilot, app)
     screen.query_one("#query", Input).cursor_blink = False
     screen.run_query(query)
     await wait_for(pilot, lambda: screen.result is not None and screen.last_latency is not None)
@@ -45,8 +44,8 @@ def test_document_full_of_markup_renders_literally(snap_compare, tui_home: Path)
 
 def test_help_screen(snap_compare, tui_home: Path) -> None:  # type: ignore[no-untyped-def]
     async def run_before(pilot: Pilot) -> None:
-        await wait_for(pilot, lambda: pilot.app.search_screen.session is not None)  # type: ignore[attr-defined]
-        pilot.app.search_screen.query_one("#query", Input).cursor_blink = False  # type: ignore[attr-defined]
+        screen = await wait_for_session(pilot, pilot.app)
+        screen.query_one("#query", Input).cursor_blink = False
         await pilot.press("f1")
 
     assert snap_compare(SearchkitApp(Options("tiny", home=tui_home)), terminal_size=SIZE, run_before=run_before)

@@ -1,4 +1,4 @@
-"""Model-free retrievers and a judged corpus for experiment and report tests."""
+"""Retrievers with fixed, known rankings and a judged corpus: exact inputs for experiment, report and fusion tests."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from searchkit.corpus import Corpus, Document
 from searchkit.types import Hit
 
 
-class FakeRetriever:
+class FixedRetriever:
     """Answers each query text with a fixed ranking of doc ids (scores 1/rank)."""
 
     def __init__(self, name: str, rankings: dict[str, list[str]]) -> None:
@@ -38,7 +38,7 @@ def judged_corpus(queries: int = 40) -> Corpus:
     )
 
 
-def good_and_bad(corpus: Corpus) -> tuple[FakeRetriever, FakeRetriever]:
+def good_and_bad(corpus: Corpus) -> tuple[FixedRetriever, FixedRetriever]:
     """"good" ranks the relevant document first for every query; "bad" ranks it 20th for all but q0."""
     good, bad = {}, {}
     for qid, text in corpus.queries.items():
@@ -46,4 +46,4 @@ def good_and_bad(corpus: Corpus) -> tuple[FakeRetriever, FakeRetriever]:
         filler = [f"d{j}x" for j in range(len(corpus.queries)) if str(j) != i][:19]
         good[text] = [f"d{i}", *filler]
         bad[text] = [f"d{i}", *filler] if i == "0" else [*filler, f"d{i}"]
-    return FakeRetriever("good", good), FakeRetriever("bad", bad)
+    return FixedRetriever("good", good), FixedRetriever("bad", bad)
