@@ -29,6 +29,14 @@ EVAL_ARGS = [
     "--bm25-stemmer", "english", "--bm25-stopwords", "english", "--bm25-k1", "0.9", "--bm25-b", "0.4",
 ]  # fmt: skip
 SPEED_LIMIT_S = 30.0
+# The table in the README (measured with this command): retriever -> metric -> value, to 3 decimals.
+README_FIGURES = {
+    "bm25": {"ndcg@10": 0.677, "recall@100": 0.925, "mrr@10": 0.645},
+    "cls:minilm": {"ndcg@10": 0.606, "recall@100": 0.916, "mrr@10": 0.570},
+    "mean:minilm": {"ndcg@10": 0.645, "recall@100": 0.925, "mrr@10": 0.605},
+    "sbert:minilm": {"ndcg@10": 0.645, "recall@100": 0.925, "mrr@10": 0.605},
+    HYBRID: {"ndcg@10": 0.713, "recall@100": 0.955, "mrr@10": 0.676},
+}
 
 
 def run_eval(home: Path, out: Path) -> tuple[dict, float]:
@@ -52,6 +60,11 @@ def check(report: dict, seconds: float | None = None) -> list[str]:
         failures.append(f"bm25 nDCG@10 {ndcg['bm25']:.4f} is not within 0.03 of Anserini's 0.679")
     if ndcg[HYBRID] <= max(ndcg["bm25"], ndcg["sbert:minilm"]):
         failures.append(f"{HYBRID} nDCG@10 {ndcg[HYBRID]:.4f} is not above both of its parts")
+    for name, figures in README_FIGURES.items():
+        for metric, expected in figures.items():
+            measured = report["metrics"][name][metric]
+            if round(measured, 3) != expected:
+                failures.append(f"{name} {metric} {measured:.4f} differs from the README's {expected:.3f}")
     tested = {frozenset((c["a"], c["b"])) for c in report["comparisons"] if c["metric"] == "ndcg@10"}
     for name in ("cls:minilm", "mean:minilm"):
         for other in ("sbert:minilm", "bm25"):

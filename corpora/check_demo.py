@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from searchkit import Index, index_corpus, load_corpus, load_encoders
-from searchkit.experiment import ExperimentReport, breakdown, run_experiment
+from searchkit.experiments import ExperimentReport, breakdown, run_experiment
 from searchkit.retrieval import open_retrievers
 
 DEMO = Path(__file__).resolve().parent / "demo"

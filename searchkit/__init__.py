@@ -8,15 +8,32 @@ from __future__ import annotations
 from searchkit.corpus import Corpus, Document, load_corpus
 from searchkit.encoders import Encoder, load_encoder, load_encoders
 from searchkit.errors import SearchkitError
-from searchkit.experiment import ExperimentReport, QueryDiff, TableRow, diff, run_experiment
+from searchkit.experiments import (
+    ExperimentReport,
+    QueryDiff,
+    TableRow,
+    diff,
+    run_experiment,
+)
 from searchkit.index import Index
-from searchkit.indexing import IndexReport, index_corpus
-from searchkit.retrieval import BM25Retriever, BM25Settings, DenseRetriever, HybridRetriever, Retriever, open_retrievers, rrf
+from searchkit.indexing import IndexReport, build_index, index_corpus
+from searchkit.retrieval import (
+    Answer,
+    BM25Retriever,
+    BM25Settings,
+    DenseRetriever,
+    HybridRetriever,
+    Retriever,
+    answer_all,
+    open_retrievers,
+    rrf,
+)
 from searchkit.types import Hit, Qrels, Run
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Answer",
     "BM25Retriever",
     "BM25Settings",
     "Corpus",
@@ -34,6 +51,8 @@ __all__ = [
     "Run",
     "SearchkitError",
     "TableRow",
+    "answer_all",
+    "build_index",
     "diff",
     "index_corpus",
     "load_corpus",

@@ -1,8 +1,8 @@
-"""An index: a Qdrant collection named after it plus a folder for its side files (BM25, judgments).
+"""An index: a collection in a vector store, named after it, plus a folder for its side files (BM25, judgments).
 
-Embedded storage lives in `<home>/<name>/qdrant`; with a server URL the collection lives there and
-the folder keeps only the side files. The manifest (corpus, encoders, model fingerprints,
-dimensions) is kept in the collection's metadata.
+The folder is `<home>/<name>`; embedded storage lives inside it, while with a server URL the
+collection lives there and the folder keeps only the side files. The manifest (corpus, encoders,
+model fingerprints, dimensions) is kept with the collection.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 from searchkit.corpus import Corpus, load_corpus
 from searchkit.encoders import Encoder
 from searchkit.errors import IndexMismatchError, IndexNotFoundError
-from searchkit.store import QdrantStore, connect
+from searchkit.store import VectorStore, holds_embedded_store, open_store
 
 HOME_VARIABLE = "SEARCHKIT_HOME"
 URL_VARIABLE = "SEARCHKIT_QDRANT_URL"
@@ -73,17 +73,26 @@ class Manifest:
 class Index:
     """A named index; open one with `Index.open(name)`, build one with `searchkit.indexing`."""
 
-    def __init__(self, name: str, folder: Path, store: QdrantStore, url: str | None = None) -> None:
+    def __init__(self, name: str, folder: Path, store: VectorStore) -> None:
         self.name = name
         self.folder = folder
         self.store = store
-        self.url = url
+
+    @staticmethod
+    def names(home: Path | None = None) -> list[str]:
+        """The embedded indexes under `home`."""
+        home = home or default_home()
+        return sorted(p.name for p in home.iterdir() if holds_embedded_store(p)) if home.is_dir() else []
+
+    @staticmethod
+    def is_index_folder(path: Path) -> bool:
+        return path.is_dir() and holds_embedded_store(path)
 
     @classmethod
     def locate(cls, name_or_path: str | Path, home: Path | None = None) -> tuple[str, Path]:
-        """An existing folder path is used as is; otherwise the name is looked up under `home`."""
+        """An existing index folder is used as is; otherwise the name is looked up under `home`."""
         path = Path(name_or_path).expanduser()
-        if path.is_dir() and (path / "qdrant").is_dir():
+        if cls.is_index_folder(path):
             return path.resolve().name, path
         return path.name, (home or default_home()) / path.name
 
@@ -93,11 +102,11 @@ class Index:
     ) -> Index:
         name, folder = cls.locate(name_or_path, home)
         url = url or default_url()
-        if not create and not url and not (folder / "qdrant").is_dir():
-            known = sorted(p.name for p in folder.parent.glob("*/qdrant")) if folder.parent.is_dir() else []
+        if not create and not url and not cls.is_index_folder(folder):
+            known = cls.names(folder.parent)
             hint = f"; indexes in {folder.parent}: {', '.join(known)}" if known else ""
             raise IndexNotFoundError(f"no index {name!r} at {folder} (build it with `searchkit index`){hint}")
-        index = cls(name, folder, QdrantStore(connect(folder / "qdrant", url), name), url)
+        index = cls(name, folder, open_store(folder, name, url))
         if not create and not index.store.exists():
             index.close()
             raise IndexNotFoundError(f"no collection {name!r} in {url or folder} (build it with `searchkit index`)")
@@ -151,7 +160,7 @@ class Index:
         return self.folder / "judgments.tsv"
 
     def close(self) -> None:
-        self.store.client.close()
+        self.store.close()
 
     def __enter__(self) -> Index:
         return self

@@ -13,13 +13,14 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 
 from searchkit.corpus import Corpus, Document
-from searchkit.encoders import Encoder, encode_all
+from searchkit.encoders import Encoder, encode_all, load_encoders
 from searchkit.index import EncoderRecord, Index, Manifest, vector_name
-from searchkit.store import PointState, content_hash
+from searchkit.store import PointState
 
 ProgressCallback = Callable[[int, int], None]  # (documents encoded so far, documents to encode)
 
@@ -41,6 +42,27 @@ class IndexReport:
     @property
     def docs_per_second(self) -> float:
         return self.done / self.seconds if self.seconds else 0.0
+
+
+def build_index(
+    corpus: Corpus,
+    encoders: str | Sequence[str],
+    *,
+    name: str | None = None,
+    home: Path | None = None,
+    url: str | None = None,
+    allow_pickle: bool = False,
+    batch_size: int = 32,
+    progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
+) -> IndexReport:
+    """Load the encoders `encoders` names, then open (or create) index `name` (default: the corpus's) and bring it up to date.
+
+    `searchkit index` and the TUI's indexing screen both index through here.
+    """
+    loaded = load_encoders(encoders, allow_pickle=allow_pickle)
+    with Index.open(name or corpus.name, home=home, url=url, create=True) as index:
+        return index_corpus(corpus, loaded, index, batch_size=batch_size, progress=progress, cancel=cancel)
 
 
 def index_corpus(
@@ -68,7 +90,7 @@ def index_corpus(
     plan: dict[tuple[bool, frozenset[str]], list[Document]] = {}
     for doc in corpus.documents.values():
         state = states.get(doc.id)
-        if state is None or state.content_hash != content_hash(doc):
+        if state is None or state.content_hash != doc.content_hash:
             report.added += state is None
             report.changed += state is not None
             plan.setdefault((True, frozenset(records)), []).append(doc)
@@ -120,7 +142,7 @@ def _prepare_collection(index: Index, corpus: Corpus, records: dict[str, Encoder
     for record in records.values():
         old = stored.encoders.get(record.spec)
         if record.vector in held and old is not None and old.dimension != record.dimension:
-            index.store.client.delete_vector_name(index.store.collection, record.vector)
+            index.store.remove_vector(record.vector)
             held.discard(record.vector)
         if record.vector not in held:
             index.store.add_vector(record.vector, record.dimension)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from searchkit.corpus import Corpus, Document
 from searchkit.types import Hit
@@ -23,6 +24,9 @@ class FixedRetriever:
     def search_many(self, queries: Sequence[str], k: int = 10) -> list[list[Hit]]:
         self.depths.append(k)
         return [[Hit(d, 1 / rank) for rank, d in enumerate(self.rankings.get(q, [])[:k], start=1)] for q in queries]
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": "fixed", "queries": len(self.rankings)}
 
 
 def judged_corpus(queries: int = 40) -> Corpus:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,7 +16,7 @@ from searchkit.retrieval.lexical import BM25Settings
 
 if TYPE_CHECKING:
     from searchkit.corpus import Corpus
-    from searchkit.indexing import IndexReport
+    from searchkit.indexing import IndexReport, ProgressCallback
     from searchkit.retrieval import Retriever
 
 DEFAULT_ENCODERS = "cls:minilm,mean:minilm,sbert:minilm"
@@ -130,11 +131,10 @@ def describe_corpus(corpus: Corpus) -> str:
     )
 
 
-def index_with_progress(corpus: Corpus, encoders: Sequence[Encoder], index: Index, batch_size: int) -> IndexReport:
-    """`index_corpus` with a progress bar on stderr."""
+@contextmanager
+def progress_bar() -> Iterator[ProgressCallback]:
+    """An indexing progress callback that draws a bar on stderr."""
     from tqdm import tqdm
-
-    from searchkit.indexing import index_corpus
 
     with tqdm(unit="doc", desc="encoding", dynamic_ncols=True, file=sys.stderr) as bar:
 
@@ -143,7 +143,7 @@ def index_with_progress(corpus: Corpus, encoders: Sequence[Encoder], index: Inde
             bar.n = done
             bar.refresh()
 
-        return index_corpus(corpus, encoders, index, batch_size=batch_size, progress=progress)
+        yield progress
 
 
 def describe_index_report(report: IndexReport) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from searchkit.encoders import ENTRY_POINT_GROUP, available_kinds
-from searchkit.encoders.models import ALIASES
+from searchkit.encoders.model_folders import ALIASES
 
 
 def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:

@@ -8,6 +8,7 @@ import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from searchkit.cli.common import (
     DEFAULT_ENCODERS,
@@ -16,13 +17,16 @@ from searchkit.cli.common import (
     add_retriever_options,
     describe_corpus,
     describe_index_report,
-    index_with_progress,
     load_encoders_quietly,
     open_index,
     open_retrievers_from_args,
+    progress_bar,
 )
 from searchkit.errors import SearchkitError
-from searchkit.experiment import DEFAULT_METRICS, ExperimentReport, QueryDiff
+from searchkit.evaluation import DEFAULT_METRICS
+
+if TYPE_CHECKING:
+    from searchkit.experiments import ExperimentReport, QueryDiff
 
 
 def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
@@ -60,9 +64,16 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
 def run(args: argparse.Namespace) -> int:
     from searchkit.corpus import load_corpus
     from searchkit.encoders import split_specs
-    from searchkit.evaluation import plot_recall_curves, report_to_dict, write_report
-    from searchkit.evaluation.evaluate import parse_metric
-    from searchkit.experiment import diff, evaluation_qrels, run_experiment
+    from searchkit.evaluation import parse_metric
+    from searchkit.experiments import (
+        diff,
+        evaluation_qrels,
+        plot_recall_curves,
+        report_to_dict,
+        run_experiment,
+        write_report,
+    )
+    from searchkit.indexing import index_corpus
     from searchkit.judgments import Judgments
 
     started = time.perf_counter()
@@ -86,7 +97,9 @@ def run(args: argparse.Namespace) -> int:
             corpus = Judgments.load(index.judgments_path, corpus.qrels).apply(corpus)
             evaluation_qrels(corpus)
         if to_index:
-            indexed = index_with_progress(corpus, load_encoders_quietly(to_index, args.allow_pickle), index, args.batch_size)
+            encoders = load_encoders_quietly(to_index, args.allow_pickle)
+            with progress_bar() as progress:
+                indexed = index_corpus(corpus, encoders, index, batch_size=args.batch_size, progress=progress)
             print(describe_index_report(indexed), file=sys.stderr)
         retrievers = open_retrievers_from_args(args, index, specs, corpus)
         names = [r.name for r in retrievers]
@@ -138,24 +151,11 @@ def resolve_name(given: str, names: list[str]) -> str:
 
 def print_table(report: ExperimentReport) -> None:
     from rich.console import Console
-    from rich.table import Table
 
-    from searchkit.evaluation import format_cell, metric_label
-    from searchkit.evaluation.report import settings_text, significance_note
+    from searchkit.experiments import console_table, significance_note
+    from searchkit.experiments.table import settings_text
 
-    corpus = report.settings["corpus"]
-    rows = report.table_rows()
-    cells = {row.name: [format_cell(row.values[m], row.beats[m]) for m in report.metrics] for row in rows}
-    table = Table(title=f"{corpus['name']}: {corpus['evaluated_queries']} queries ({corpus['split']}), {corpus['documents']} documents")
-    table.add_column("", no_wrap=True)
-    table.add_column("retriever", overflow="fold")
-    for column, metric in enumerate(report.metrics):
-        label = metric_label(metric)
-        widest = max(len(label), *(len(values[column]) for values in cells.values()))
-        table.add_column(label, justify="right", no_wrap=True, min_width=widest)
-    table.add_column("queries/s", justify="right", no_wrap=True, min_width=9)
-    for row in rows:
-        table.add_row(row.label, row.name, *cells[row.name], f"{row.queries_per_second:,.0f}")
+    table = console_table(report)
     console = Console()
     if not console.is_terminal:
         console = Console(width=200)  # piped output: never squeeze the table
@@ -168,7 +168,7 @@ def print_table(report: ExperimentReport) -> None:
 
 
 def print_diff(report: ExperimentReport, a: str, b: str, diffs: list[QueryDiff], titles: dict[str, str], limit: int) -> None:
-    from searchkit.evaluation import metric_label
+    from searchkit.experiments import metric_label
 
     metric = report.metrics[0]
     wins = {side: [d for d in diffs if d.winner == side] for side in ("a", "b")}

@@ -10,9 +10,8 @@ from searchkit.cli.common import (
     add_index_options,
     describe_corpus,
     describe_index_report,
-    index_with_progress,
-    load_encoders_quietly,
-    open_index,
+    progress_bar,
+    quiet_transformers,
 )
 
 
@@ -34,11 +33,15 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from searchkit.corpus import load_corpus
+    from searchkit.indexing import build_index
 
     corpus = load_corpus(args.corpus, args.split)
     print(describe_corpus(corpus))
-    encoders = load_encoders_quietly(args.encoders, args.allow_pickle)
-    with open_index(args, args.name or corpus.name, create=True) as index:
-        report = index_with_progress(corpus, encoders, index, args.batch_size)
+    quiet_transformers()
+    with progress_bar() as progress:
+        report = build_index(
+            corpus, args.encoders, name=args.name, home=args.home, url=args.qdrant_url,
+            allow_pickle=args.allow_pickle, batch_size=args.batch_size, progress=progress,
+        )  # fmt: skip
     print(describe_index_report(report))
     return 0

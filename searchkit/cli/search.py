@@ -34,9 +34,11 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from searchkit.retrieval import answer_all
+
     with open_index(args, args.index) as index:
         retrievers = open_retrievers_from_args(args, index, args.encoders)
-        results = {r.name: r.search(args.query, args.k) for r in retrievers}
+        results = {name: answer.hits[0] for name, answer in answer_all(retrievers, [args.query], args.k).items()}
         ids = {hit.doc_id for hits in results.values() for hit in hits}
         documents = index.store.documents(sorted(ids))
     columns = {

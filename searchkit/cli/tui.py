@@ -14,6 +14,7 @@ from searchkit.cli.common import (
     quiet_transformers,
     rrf_weights,
 )
+from searchkit.index import Index, default_home
 
 
 def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
@@ -37,8 +38,7 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from searchkit.index import default_home
-    from searchkit.tui.app import SearchkitApp, index_names
+    from searchkit.tui.app import SearchkitApp
     from searchkit.tui.screens.indexing import IndexJob
     from searchkit.tui.session import Options
 
@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         name = args.index if args.corpus is not None else None
         job = IndexJob(corpus, name, args.encoders or DEFAULT_ENCODERS, args.home, args.qdrant_url, args.allow_pickle)
     elif not args.index:
-        names = index_names(home)
+        names = Index.names(home)
         if len(names) == 1:
             options.index = names[0]
         elif names:
@@ -71,5 +71,5 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _is_corpus(path: Path) -> bool:
-    """A corpus file or folder, as opposed to an index folder (which holds qdrant/)."""
-    return path.is_file() or (path.is_dir() and not (path / "qdrant").is_dir())
+    """A corpus file or folder, as opposed to an index folder."""
+    return path.is_file() or (path.is_dir() and not Index.is_index_folder(path))

@@ -6,7 +6,11 @@ from pathlib import Path
 
 from searchkit.corpus.beir import is_beir_folder, read_beir, read_qrels
 from searchkit.corpus.documents import DocumentCollector
-from searchkit.corpus.files import read_csv_documents, read_jsonl_documents, read_text_folder
+from searchkit.corpus.files import (
+    read_csv_documents,
+    read_jsonl_documents,
+    read_text_folder,
+)
 from searchkit.corpus.model import CONTENT_RULE, Corpus, Document
 from searchkit.errors import CorpusError
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from searchkit.types import Qrels
-
 
 CONTENT_RULE = 'title + " " + text'  # how `Document.content` is made, for reports
 
@@ -21,6 +21,11 @@ class Document:
     def content(self) -> str:
         """What every retriever indexes: title and text joined by a space (BEIR / MTEB)."""
         return f"{self.title} {self.text}".strip()
+
+    @property
+    def content_hash(self) -> str:
+        """A digest of title and text: it changes whenever what the retrievers index changes."""
+        return hashlib.sha256(f"{self.title}\x00{self.text}".encode()).hexdigest()[:16]
 
 
 @dataclass

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from searchkit.encoders.base import Encoder, normalize
+from searchkit.encoders.base import (
+    Encoder,
+    SharedBackbone,
+    encode_all,
+    normalize,
+    shared_backbone,
+)
+from searchkit.encoders.poolings import POOLINGS, Pooling
 from searchkit.encoders.registry import (
-    BUILTIN_KINDS,
     ENTRY_POINT_GROUP,
     EncoderKind,
     available_kinds,
     canonical_spec,
-    encode_all,
     load_encoder,
     load_encoders,
     parse_spec,
@@ -17,10 +22,12 @@ from searchkit.encoders.registry import (
 )
 
 __all__ = [
-    "BUILTIN_KINDS",
     "ENTRY_POINT_GROUP",
     "Encoder",
     "EncoderKind",
+    "POOLINGS",
+    "Pooling",
+    "SharedBackbone",
     "available_kinds",
     "canonical_spec",
     "encode_all",
@@ -28,5 +35,6 @@ __all__ = [
     "load_encoders",
     "normalize",
     "parse_spec",
+    "shared_backbone",
     "split_specs",
 ]

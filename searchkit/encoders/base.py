@@ -21,6 +21,40 @@ class Encoder(Protocol):
     def encode(self, texts: Sequence[str], kind: TextKind = "document", batch_size: int = 32) -> np.ndarray: ...
 
 
+@runtime_checkable
+class SharedBackbone(Protocol):
+    """A model that several encoders compute with; an encoder names it as its `backbone` attribute.
+
+    `encode_all` hands it all of its encoders at once, so one forward pass serves them all.
+    """
+
+    def encode_together(
+        self, encoders: Sequence[Encoder], texts: Sequence[str], kind: TextKind = "document", batch_size: int = 32
+    ) -> dict[str, np.ndarray]: ...
+
+
+def shared_backbone(encoder: Encoder) -> SharedBackbone | None:
+    backbone = getattr(encoder, "backbone", None)
+    return backbone if isinstance(backbone, SharedBackbone) else None
+
+
+def encode_all(
+    encoders: Sequence[Encoder], texts: Sequence[str], kind: TextKind = "document", batch_size: int = 32
+) -> dict[str, np.ndarray]:
+    """Encoder spec -> vectors of `texts`, with one forward pass per shared backbone."""
+    groups: dict[int, list[Encoder]] = {}
+    for encoder in encoders:
+        groups.setdefault(id(shared_backbone(encoder) or encoder), []).append(encoder)
+    results: dict[str, np.ndarray] = {}
+    for group in groups.values():
+        backbone = shared_backbone(group[0])
+        if backbone is None:
+            results[group[0].spec] = group[0].encode(texts, kind, batch_size)
+        else:
+            results.update(backbone.encode_together(group, texts, kind, batch_size))
+    return results
+
+
 def normalize(vectors: np.ndarray) -> np.ndarray:
     """Rows scaled to unit length, as float32 (zero rows stay zero)."""
     vectors = np.asarray(vectors, dtype=np.float32)

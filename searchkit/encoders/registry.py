@@ -14,20 +14,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from searchkit.encoders.base import Encoder
+from searchkit.encoders.poolings import POOLINGS
 from searchkit.errors import EncoderSpecError
-from searchkit.types import TextKind
+
+if TYPE_CHECKING:
+    from searchkit.encoders.backbone import Backbone
 
 ENTRY_POINT_GROUP = "searchkit.encoders"
-
-BUILTIN_KINDS = {
-    "cls": "last-layer [CLS] token vector, as is (no pooler, no fine-tuning)",
-    "mean": "attention-mask-weighted mean of the last-layer token vectors",
-    "sbert": "the model's own SentenceTransformer pipeline",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +37,8 @@ class EncoderKind:
 def available_kinds() -> dict[str, EncoderKind]:
     """Built-in and registered encoder kinds, without importing any of them."""
     kinds = {
-        name: EncoderKind(name, description, "searchkit", "searchkit.encoders.pooling:PoolingEncoder")
-        for name, description in BUILTIN_KINDS.items()
+        name: EncoderKind(name, pooling.description, "searchkit", "searchkit.encoders.backbone:PoolingEncoder")
+        for name, pooling in POOLINGS.items()
     }
     for point in entry_points(group=ENTRY_POINT_GROUP):
         if point.name in kinds:
@@ -61,7 +57,7 @@ def parse_spec(spec: str) -> tuple[str, str]:
     if kind not in kinds:
         raise EncoderSpecError(f"unknown encoder kind {kind!r} in {spec!r}; available: {', '.join(sorted(kinds))}")
     folder = Path(model).expanduser()
-    if kind in BUILTIN_KINDS and folder.is_dir():
+    if kind in POOLINGS and folder.is_dir():
         model = str(folder.resolve())
     return kind, model
 
@@ -77,16 +73,16 @@ def split_specs(specs: str | Sequence[str]) -> list[str]:
     return list(dict.fromkeys(canonical_spec(item) for item in items if item.strip()))
 
 
-_backbones: dict[tuple[Path, bool], object] = {}
+_backbones: dict[tuple[Path, bool], Backbone] = {}
 _backbones_lock = threading.Lock()
 
 
 def load_encoder(spec: str, *, allow_pickle: bool = False) -> Encoder:
     """Load the encoder a spec names; built-ins on the same model share one loaded backbone."""
     kind, model = parse_spec(spec)
-    if kind in BUILTIN_KINDS:
-        from searchkit.encoders.models import resolve_model
-        from searchkit.encoders.pooling import Backbone, PoolingEncoder
+    if kind in POOLINGS:
+        from searchkit.encoders.backbone import Backbone, PoolingEncoder
+        from searchkit.encoders.model_folders import resolve_model
 
         source = resolve_model(model, allow_pickle=allow_pickle)
         with _backbones_lock:
@@ -94,7 +90,7 @@ def load_encoder(spec: str, *, allow_pickle: bool = False) -> Encoder:
             if key not in _backbones:
                 _backbones[key] = Backbone(source, allow_pickle=allow_pickle)
             backbone = _backbones[key]
-        return PoolingEncoder(f"{kind}:{model}", backbone, kind)  # type: ignore[arg-type]
+        return PoolingEncoder(f"{kind}:{model}", backbone, kind)
     factory: Callable[[str], Encoder] = _load_target(available_kinds()[kind].target)
     encoder = factory(model)
     if not isinstance(encoder, Encoder):
@@ -104,25 +100,6 @@ def load_encoder(spec: str, *, allow_pickle: bool = False) -> Encoder:
 
 def load_encoders(specs: str | Sequence[str], *, allow_pickle: bool = False) -> list[Encoder]:
     return [load_encoder(spec, allow_pickle=allow_pickle) for spec in split_specs(specs)]
-
-
-def encode_all(
-    encoders: Sequence[Encoder], texts: Sequence[str], kind: TextKind = "document", batch_size: int = 32
-) -> dict[str, np.ndarray]:
-    """Vectors of `texts` for every encoder, with one forward pass per shared backbone."""
-    from searchkit.encoders.pooling import PoolingEncoder
-
-    results: dict[str, np.ndarray] = {}
-    by_backbone: dict[int, list[PoolingEncoder]] = {}
-    for encoder in encoders:
-        if isinstance(encoder, PoolingEncoder):
-            by_backbone.setdefault(id(encoder.backbone), []).append(encoder)
-        else:
-            results[encoder.spec] = encoder.encode(texts, kind, batch_size)
-    for group in by_backbone.values():
-        pooled = group[0].backbone.encode(texts, [e.pooling for e in group], kind, batch_size)
-        results.update({encoder.spec: pooled[encoder.pooling] for encoder in group})
-    return results
 
 
 def _load_target(target: str) -> Callable[[str], Encoder]:

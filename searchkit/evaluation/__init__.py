@@ -1,28 +1,36 @@
-"""Evaluation of runs against relevance judgments: metrics, significance tests, TREC runs."""
+"""Evaluation of runs against relevance judgments: metrics, significance tests, TREC runs.
+
+Pure functions over runs and judgments; nothing here knows about retrievers or experiments.
+"""
 
 from __future__ import annotations
 
-from searchkit.evaluation.evaluate import Evaluation, evaluate
+from searchkit.evaluation.evaluate import (
+    DEFAULT_METRICS,
+    Evaluation,
+    evaluate,
+    parse_metric,
+)
 from searchkit.evaluation.metrics import METRICS
-from searchkit.evaluation.plot import plot_recall_curves, recall_curves
-from searchkit.evaluation.report import format_cell, markdown_table, metric_label, report_to_dict, write_report
-from searchkit.evaluation.significance import Comparison, compare, paired_randomization_test
+from searchkit.evaluation.metrics._utils import RELEVANCE_THRESHOLD, relevant_ids
+from searchkit.evaluation.significance import (
+    Comparison,
+    compare,
+    paired_randomization_test,
+)
 from searchkit.evaluation.trec import read_trec_run, write_trec_run
 
 __all__ = [
+    "DEFAULT_METRICS",
     "METRICS",
+    "RELEVANCE_THRESHOLD",
     "Comparison",
     "Evaluation",
     "compare",
     "evaluate",
-    "format_cell",
-    "markdown_table",
-    "metric_label",
     "paired_randomization_test",
-    "plot_recall_curves",
+    "parse_metric",
     "read_trec_run",
-    "recall_curves",
-    "report_to_dict",
-    "write_report",
+    "relevant_ids",
     "write_trec_run",
 ]

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 from searchkit.evaluation.metrics import METRICS, Metric
 from searchkit.evaluation.metrics._utils import relevant_ids
-from searchkit.evaluation.ranking import rank_scores
+from searchkit.ranking import rank_scores
 from searchkit.types import Qrels, Run
 
-DEFAULT_METRICS = ("ndcg@10", "mrr@10", "map@10", "recall@100", "precision@10")
+# What `searchkit eval` reports unless told otherwise; the first is the one diffs and per-query views use.
+DEFAULT_METRICS = ("ndcg@10", "recall@10", "recall@100", "mrr@10", "map@100", "precision@10")
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from searchkit.evaluation.ranking import rank_scores
+from searchkit.ranking import rank_scores
 from searchkit.types import Run
 
 

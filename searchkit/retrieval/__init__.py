@@ -1,11 +1,24 @@
-"""Retrievers: dense (one per encoder), BM25, and hybrid fusion."""
+"""Retrievers: dense (one per encoder), BM25, and hybrid fusion; `answer_all` asks several at once."""
 
 from __future__ import annotations
 
-from searchkit.retrieval.base import Retriever
+from searchkit.retrieval.answer import Answer, answer_all
+from searchkit.retrieval.base import FusingRetriever, Retriever, VectorRetriever
+from searchkit.retrieval.build import open_retrievers
 from searchkit.retrieval.dense import DenseRetriever
 from searchkit.retrieval.hybrid import HybridRetriever, rrf
 from searchkit.retrieval.lexical import BM25Retriever, BM25Settings
-from searchkit.retrieval.select import open_retrievers
 
-__all__ = ["BM25Retriever", "BM25Settings", "DenseRetriever", "HybridRetriever", "Retriever", "open_retrievers", "rrf"]
+__all__ = [
+    "Answer",
+    "BM25Retriever",
+    "BM25Settings",
+    "DenseRetriever",
+    "FusingRetriever",
+    "HybridRetriever",
+    "Retriever",
+    "VectorRetriever",
+    "answer_all",
+    "open_retrievers",
+    "rrf",
+]

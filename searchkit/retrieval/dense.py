@@ -1,10 +1,14 @@
-"""Dense retrieval: encode the query, then nearest neighbours by cosine in Qdrant."""
+"""Dense retrieval: encode the query, then nearest neighbours by cosine in the index's vector store."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from searchkit.encoders import Encoder, encode_all
+import numpy as np
+
+from searchkit.corpus import CONTENT_RULE
+from searchkit.encoders import Encoder
 from searchkit.index import Index
 from searchkit.types import Hit
 
@@ -16,7 +20,7 @@ class DenseRetriever:
         self.index = index
         self.encoder = encoder
         self.name = encoder.spec
-        self.vector = index.record_for(encoder).vector
+        self.record = index.record_for(encoder)
         self.batch_size = batch_size
 
     def search(self, query: str, k: int = 10) -> list[Hit]:
@@ -25,13 +29,18 @@ class DenseRetriever:
     def search_many(self, queries: Sequence[str], k: int = 10) -> list[list[Hit]]:
         if not queries:
             return []
-        vectors = self.encoder.encode(list(queries), "query", self.batch_size)
-        return self.index.store.search(self.vector, vectors, k)
+        return self.search_vectors(self.encoder.encode(list(queries), "query", self.batch_size), k)
 
+    def search_vectors(self, vectors: np.ndarray, k: int = 10) -> list[list[Hit]]:
+        return self.index.store.search(self.record.vector, vectors, k)
 
-def search_shared(retrievers: Sequence[DenseRetriever], queries: Sequence[str], k: int = 10) -> dict[str, list[list[Hit]]]:
-    """`search_many` of several dense retrievers, encoding the queries once per shared model."""
-    if not retrievers:
-        return {}
-    vectors = encode_all([r.encoder for r in retrievers], list(queries), "query", retrievers[0].batch_size)
-    return {r.name: r.index.store.search(r.vector, vectors[r.encoder.spec], k) for r in retrievers}
+    def describe(self) -> dict[str, Any]:
+        return {
+            "kind": "dense",
+            "encoder": self.record.spec,
+            "fingerprint": self.record.fingerprint,
+            "dimension": self.record.dimension,
+            "index": self.index.name,
+            "store": self.index.store.location,
+            "text": CONTENT_RULE,
+        }

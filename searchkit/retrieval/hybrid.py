@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from searchkit.evaluation.ranking import rank_scores
+from searchkit.ranking import rank_scores
 from searchkit.retrieval.base import Retriever
 from searchkit.types import Hit
 
@@ -54,25 +54,27 @@ class HybridRetriever:
             raise ValueError(f"got {len(weights)} weights for {len(retrievers)} retrievers")
         if k < 0 or depth < 1:
             raise ValueError(f"need k >= 0 and depth >= 1, got k={k}, depth={depth}")
-        self.retrievers = list(retrievers)
+        self.parts = list(retrievers)
         self.k = k
         self.weights = list(weights) if weights is not None else None
         self.depth = depth
-        self.name = f"rrf({','.join(r.name for r in self.retrievers)})"
+        self.name = f"rrf({','.join(r.name for r in self.parts)})"
 
     def search(self, query: str, k: int = 10) -> list[Hit]:
         return self.search_many([query], k)[0]
 
     def search_many(self, queries: Sequence[str], k: int = 10) -> list[list[Hit]]:
-        depth = max(self.depth, k)
-        return self.fuse([r.search_many(queries, depth) for r in self.retrievers], k)
+        return self.fuse([r.search_many(queries, self.part_depth(k)) for r in self.parts], k)
+
+    def part_depth(self, k: int) -> int:
+        return max(self.depth, k)
 
     def fuse(self, answers: Sequence[Sequence[list[Hit]]], k: int = 10) -> list[list[Hit]]:
         """Top `k` per query from each part's answers (`answers[i][q]`: part i's hits for query q).
 
-        Parts' hits beyond ``max(depth, k)`` are ignored, so answers fetched deeper fuse the same.
+        Parts' hits beyond `part_depth(k)` are ignored, so answers fetched deeper fuse the same.
         """
-        depth = max(self.depth, k)
+        depth = self.part_depth(k)
         return [rrf([hits[:depth] for hits in rankings], self.k, self.weights, k) for rankings in zip(*answers)]
 
     def describe(self) -> dict[str, Any]:
@@ -80,7 +82,7 @@ class HybridRetriever:
             "kind": "hybrid",
             "fusion": "reciprocal-rank fusion: sum of weight / (k + rank), rank from 1",
             "k": self.k,
-            "weights": self.weights or [1.0] * len(self.retrievers),
+            "weights": self.weights or [1.0] * len(self.parts),
             "depth": self.depth,
-            "retrievers": [r.name for r in self.retrievers],
+            "retrievers": [r.name for r in self.parts],
         }

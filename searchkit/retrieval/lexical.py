@@ -21,7 +21,6 @@ from searchkit.corpus import CONTENT_RULE, Corpus, Document
 from searchkit.errors import SearchkitError
 from searchkit.index import Index
 from searchkit.retrieval.tokenize import Tokenizer
-from searchkit.store import content_hash
 from searchkit.types import Hit
 
 if TYPE_CHECKING:
@@ -80,7 +79,9 @@ class BM25Retriever:
 
     @classmethod
     def build(cls, documents: Sequence[Document], settings: BM25Settings | None = None) -> BM25Retriever:
-        from searchkit.retrieval.bm25 import BM25Index  # scipy: imported on use, keeping the CLI quick to start
+        from searchkit.retrieval.bm25 import (
+            BM25Index,  # scipy: imported on use, keeping the CLI quick to start
+        )
 
         settings = settings or BM25Settings()
         model = BM25Index(
@@ -90,7 +91,7 @@ class BM25Retriever:
             k1=settings.k1,
             b=settings.b,
         )
-        return cls(model, settings, fingerprint(((d.id, content_hash(d)) for d in documents), settings))
+        return cls(model, settings, fingerprint(((d.id, d.content_hash) for d in documents), settings))
 
     @classmethod
     def open(cls, index: Index, settings: BM25Settings | None = None, *, corpus: Corpus | None = None) -> BM25Retriever:
@@ -100,7 +101,7 @@ class BM25Retriever:
         """
         settings = settings or BM25Settings()
         if corpus is not None:
-            hashes = [(d.id, content_hash(d)) for d in corpus.documents.values()]
+            hashes = [(d.id, d.content_hash) for d in corpus.documents.values()]
         else:
             hashes = [(doc_id, state.content_hash) for doc_id, state in index.store.states().items()]
         if not hashes:

@@ -1,7 +1,20 @@
-"""Vector storage in Qdrant (embedded by default, or a server)."""
+"""Vector storage behind one interface (`VectorStore`): Qdrant, embedded by default, or a server."""
 
 from __future__ import annotations
 
-from searchkit.store.qdrant import PointState, QdrantStore, connect, content_hash, point_id
+from pathlib import Path
 
-__all__ = ["PointState", "QdrantStore", "connect", "content_hash", "point_id"]
+from searchkit.store.base import PointState, VectorStore
+from searchkit.store.qdrant import EMBEDDED_FOLDER, QdrantStore, connect, point_id
+
+__all__ = ["PointState", "QdrantStore", "VectorStore", "holds_embedded_store", "open_store", "point_id"]
+
+
+def open_store(folder: Path, collection: str, url: str | None = None) -> VectorStore:
+    """The store of the index kept in `folder`: on the server at `url` when given, else embedded in `folder`."""
+    return QdrantStore(connect(folder / EMBEDDED_FOLDER, url), collection, url)
+
+
+def holds_embedded_store(folder: Path) -> bool:
+    """Whether `folder` is an index folder with embedded storage."""
+    return (folder / EMBEDDED_FOLDER).is_dir()

@@ -7,11 +7,9 @@ The searchkit manifest lives in the collection's metadata, on a server as in emb
 
 from __future__ import annotations
 
-import hashlib
 import os
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +17,7 @@ import numpy as np
 
 from searchkit.corpus import Document
 from searchkit.errors import IndexLockedError
+from searchkit.store.base import PointState
 from searchkit.types import Hit
 
 if TYPE_CHECKING:
@@ -26,15 +25,12 @@ if TYPE_CHECKING:
 
 _POINT_NAMESPACE = uuid.UUID("6f1c1f5e-3a43-4a43-9d1e-5ea4c4b1e2a7")
 MANIFEST_KEY = "searchkit"
+EMBEDDED_FOLDER = "qdrant"  # inside an index's folder
 API_KEY_VARIABLES = ("SEARCHKIT_QDRANT_API_KEY", "QDRANT_API_KEY")
 
 
 def point_id(doc_id: str) -> str:
     return str(uuid.uuid5(_POINT_NAMESPACE, doc_id))
-
-
-def content_hash(document: Document) -> str:
-    return hashlib.sha256(f"{document.title}\x00{document.text}".encode()).hexdigest()[:16]
 
 
 def connect(storage: Path, url: str | None = None) -> QdrantClient:
@@ -56,16 +52,13 @@ def connect(storage: Path, url: str | None = None) -> QdrantClient:
         ) from None
 
 
-@dataclass(frozen=True, slots=True)
-class PointState:
-    content_hash: str
-    vectors: dict[str, str]  # vector name -> fingerprint of the model that made it
-
-
 class QdrantStore:
-    def __init__(self, client: QdrantClient, collection: str) -> None:
+    """`VectorStore` over qdrant-client: embedded (local mode) or a server."""
+
+    def __init__(self, client: QdrantClient, collection: str, url: str | None = None) -> None:
         self.client = client
         self.collection = collection
+        self.location = url or "embedded"
 
     def exists(self) -> bool:
         return self.client.collection_exists(self.collection)
@@ -93,6 +86,9 @@ class QdrantStore:
             name,
             models.DenseVectorNameConfig(dense=models.DenseVectorConfig(size=size, distance=models.Distance.COSINE)),
         )
+
+    def remove_vector(self, name: str) -> None:
+        self.client.delete_vector_name(self.collection, name)
 
     def manifest(self) -> dict[str, Any]:
         metadata = self.client.get_collection(self.collection).config.metadata or {}
@@ -122,7 +118,7 @@ class QdrantStore:
             models.PointStruct(
                 id=point_id(doc.id),
                 vector={name: list(vector) for name, vector in doc_vectors.items()},
-                payload={"doc_id": doc.id, "title": doc.title, "text": doc.text, "hash": content_hash(doc), "vectors": doc_fps},
+                payload={"doc_id": doc.id, "title": doc.title, "text": doc.text, "hash": doc.content_hash, "vectors": doc_fps},
             )
             for doc, doc_vectors, doc_fps in zip(documents, vectors, fingerprints)
         ]
@@ -158,6 +154,9 @@ class QdrantStore:
     def documents(self, doc_ids: Sequence[str]) -> dict[str, Document]:
         records = self.client.retrieve(self.collection, [point_id(d) for d in doc_ids], with_payload=["doc_id", "title", "text"])
         return {r.payload["doc_id"]: Document(r.payload["doc_id"], r.payload["title"], r.payload["text"]) for r in records}
+
+    def close(self) -> None:
+        self.client.close()
 
     def _scroll_payloads(self, fields: list[str]) -> Iterator[dict[str, Any]]:
         offset = None

@@ -6,7 +6,6 @@ import dataclasses
 import gc
 from collections.abc import Callable, Iterator
 from functools import partial
-from pathlib import Path
 
 from textual import work
 from textual.app import App
@@ -14,7 +13,7 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from searchkit.errors import SearchkitError
-from searchkit.index import default_home
+from searchkit.index import Index
 from searchkit.tui.screens.eval import EvalScreen
 from searchkit.tui.screens.help import HelpScreen
 from searchkit.tui.screens.indexing import IndexingScreen, IndexJob
@@ -22,11 +21,6 @@ from searchkit.tui.screens.search import SearchScreen
 from searchkit.tui.session import Options, Session
 
 K_CHOICES = (5, 10, 20, 50, 100)
-
-
-def index_names(home: Path) -> list[str]:
-    """Embedded indexes under `home`."""
-    return sorted(p.parent.name for p in home.glob("*/qdrant")) if home.is_dir() else []
 
 
 class SearchkitCommands(Provider):
@@ -46,7 +40,7 @@ class SearchkitCommands(Provider):
             yield "Evaluation screen", "every retriever over the judged queries", app.action_evaluate
             yield "Export the evaluation report", "write it as Markdown and JSON beside the index", app.export_report
         current = search.session.index.name if search.session else None
-        for name in index_names(app.options.home or default_home()):
+        for name in Index.names(app.options.home):
             if name != current:
                 yield f"Open index {name}", "search another index", partial(app.open_index, name)
         yield "Help", "keys and what the screens show", app.action_help

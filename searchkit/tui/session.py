@@ -14,12 +14,10 @@ from pathlib import Path
 from searchkit.corpus import Corpus, Document
 from searchkit.errors import SearchkitError
 from searchkit.evaluation import evaluate
-from searchkit.experiment import ExperimentReport, run_experiment
+from searchkit.experiments import ExperimentReport, run_experiment
 from searchkit.index import Index
 from searchkit.judgments import Judgments, user_query_id
-from searchkit.retrieval import Retriever
-from searchkit.retrieval.dense import DenseRetriever, search_shared
-from searchkit.retrieval.lexical import BM25Settings
+from searchkit.retrieval import BM25Settings, Retriever, answer_all, open_retrievers
 from searchkit.types import Hit
 
 NDCG_CUTOFF = 10
@@ -78,8 +76,6 @@ class Session:
     @classmethod
     def open(cls, options: Options, status: Status = lambda _: None) -> Session:
         """Open the index, read its corpus and judgments, load the models (slow) and warm them up."""
-        from searchkit.retrieval.select import open_retrievers
-
         status(f"opening index {options.index}…")
         index = Index.open(options.index, home=options.home, url=options.url)
         try:
@@ -128,8 +124,8 @@ class Session:
         depth = max(k, NDCG_CUTOFF)
         with self._lock:  # one search at a time: a stale one finishes before the next starts
             chosen = self.retrievers if retrievers is None else retrievers
-            dense = search_shared([r for r in chosen if isinstance(r, DenseRetriever)], [query], depth)
-            columns = [Column(r.name, dense[r.name][0] if r.name in dense else r.search(query, depth)) for r in chosen]
+            answers = answer_all(chosen, [query], depth)
+            columns = [Column(r.name, answers[r.name].hits[0]) for r in chosen]
             ids = sorted({hit.doc_id for column in columns for hit in column.hits[:k]})
             documents = self.index.store.documents(ids)
         return SearchResult(query, self.query_id(query), k, columns, documents, time.perf_counter() - started)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from searchkit.retrieval.tokenize import ENGLISH_STOPWORDS, TOKEN_PATTERN
+
 HIGHLIGHT = "bold reverse"
 
 

@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from searchkit.cli import main
-from searchkit.encoders import BUILTIN_KINDS, available_kinds, canonical_spec, parse_spec, split_specs
+from searchkit.encoders import (
+    POOLINGS,
+    available_kinds,
+    canonical_spec,
+    parse_spec,
+    split_specs,
+)
 from searchkit.errors import EncoderSpecError
 
 
@@ -52,16 +58,17 @@ def test_split_specs_canonicalizes_and_deduplicates() -> None:
 
 def test_builtin_kinds() -> None:
     kinds = available_kinds()
-    for name in BUILTIN_KINDS:
+    assert {"cls", "mean", "sbert"} <= set(POOLINGS)
+    for name, pooling in POOLINGS.items():
         assert kinds[name].provider == "searchkit"
-        assert kinds[name].description == BUILTIN_KINDS[name]
+        assert kinds[name].description == pooling.description
 
 
 def test_encoders_command_lists_kinds_and_aliases(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["encoders"]) == 0
     out = capsys.readouterr().out
-    for name, description in BUILTIN_KINDS.items():
-        assert f"{name} " in out and description in out
+    for name, pooling in POOLINGS.items():
+        assert f"{name} " in out and pooling.description in out
     assert "minilm" in out and "sentence-transformers/all-MiniLM-L6-v2" in out
     assert "searchkit.encoders" in out
 

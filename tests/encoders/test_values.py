@@ -5,8 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from searchkit.encoders import encode_all, load_encoder
-from searchkit.encoders.models import resolve_model
+from searchkit.encoders import (
+    POOLINGS,
+    Pooling,
+    available_kinds,
+    encode_all,
+    load_encoder,
+)
+from searchkit.encoders.model_folders import resolve_model
 
 LONG = " ".join(f"word{i} and the quick brown fox" for i in range(120))  # far over 256 tokens
 TEXTS = [
@@ -35,9 +41,10 @@ def reference() -> dict[str, np.ndarray]:
     mask = batch["attention_mask"].unsqueeze(-1).float()
     cls = hidden[:, 0].numpy()
     mean = ((hidden * mask).sum(dim=1) / mask.sum(dim=1)).numpy()
+    largest = hidden.masked_fill(mask == 0, float("-inf")).max(dim=1).values.numpy()
     sbert = SentenceTransformer(path, device="cpu").encode(TEXTS, normalize_embeddings=True)
     unit = lambda m: m / np.linalg.norm(m, axis=1, keepdims=True)  # noqa: E731
-    return {"cls:minilm": unit(cls), "mean:minilm": unit(mean), "sbert:minilm": sbert}
+    return {"cls:minilm": unit(cls), "mean:minilm": unit(mean), "sbert:minilm": sbert, "max:minilm": unit(largest)}
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +89,16 @@ def test_queries_and_empty_input(minilm_encoders) -> None:
     np.testing.assert_allclose(encoder.encode(TEXTS[:2], "query"), encoder.encode(TEXTS[:2], "document"), atol=1e-6)
     empty = encode_all(minilm_encoders, [])
     assert all(m.shape == (0, 384) and m.dtype == np.float32 for m in empty.values())
+
+
+def test_a_pooling_kind_is_one_function_and_one_table_row(monkeypatch: pytest.MonkeyPatch, minilm_encoders, reference) -> None:
+    def masked_max(features):
+        padding = features["attention_mask"].unsqueeze(-1) == 0
+        return features["token_embeddings"].masked_fill(padding, float("-inf")).max(dim=1).values
+
+    monkeypatch.setitem(POOLINGS, "max", Pooling("max over the real tokens' vectors", masked_max))
+    assert available_kinds()["max"].description == "max over the real tokens' vectors"
+    encoder = load_encoder("max:minilm")
+    assert encoder.backbone is minilm_encoders[0].backbone and encoder.dimension == 384
+    together = encode_all([*minilm_encoders, encoder], TEXTS, batch_size=2)
+    np.testing.assert_allclose(together["max:minilm"], reference["max:minilm"], atol=1e-5)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from searchkit.evaluation import METRICS, Evaluation, evaluate
+from searchkit.evaluation import DEFAULT_METRICS, METRICS, Evaluation, evaluate
 from searchkit.evaluation.metrics import average_precision, mrr, ndcg, precision, recall
 from searchkit.types import Qrels, Run
 
@@ -62,11 +62,13 @@ def test_drop_self_hits() -> None:
 
 def test_default_metrics() -> None:
     result = evaluate({"q": {"a": 1}}, {"q": {"a": 1.0}})
+    assert tuple(result.mean) == DEFAULT_METRICS  # one default list, the one `searchkit eval` reports
     assert result.mean == {
         "ndcg@10": pytest.approx(1.0),
-        "mrr@10": pytest.approx(1.0),
-        "map@10": pytest.approx(1.0),
+        "recall@10": pytest.approx(1.0),
         "recall@100": pytest.approx(1.0),
+        "mrr@10": pytest.approx(1.0),
+        "map@100": pytest.approx(1.0),
         "precision@10": pytest.approx(0.1),
     }
 

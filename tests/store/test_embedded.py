@@ -11,7 +11,7 @@ from conftest import assert_clean_error, index_snapshot
 from searchkit.corpus import Document, load_corpus
 from searchkit.errors import IndexLockedError
 from searchkit.index import Index, vector_name
-from searchkit.store import content_hash, point_id
+from searchkit.store import point_id
 
 
 def test_points_have_uuid_ids_and_document_payloads(tiny_index_home: Path, tiny_corpus: Path, minilm_encoders) -> None:
@@ -23,15 +23,15 @@ def test_points_have_uuid_ids_and_document_payloads(tiny_index_home: Path, tiny_
     for pid, (payload, vectors) in points.items():
         doc = corpus.documents[payload["doc_id"]]
         assert uuid.UUID(pid).version == 5 and pid == point_id(doc.id)
-        assert payload == {"doc_id": doc.id, "title": doc.title, "text": doc.text, "hash": content_hash(doc), "vectors": fingerprints}
+        assert payload == {"doc_id": doc.id, "title": doc.title, "text": doc.text, "hash": doc.content_hash, "vectors": fingerprints}
         assert {name: len(vector) for name, vector in vectors.items()} == {name: 384 for name in fingerprints}
 
 
 def test_point_ids_and_hashes_are_stable() -> None:
     assert point_id("guitar") == point_id("guitar") != point_id("violin")
     assert str(uuid.UUID(point_id("guitar"))) == point_id("guitar")
-    assert content_hash(Document("a", "T", "x")) == content_hash(Document("b", "T", "x"))
-    assert content_hash(Document("a", "T", "x")) != content_hash(Document("a", "Tx", ""))
+    assert Document("a", "T", "x").content_hash == Document("b", "T", "x").content_hash
+    assert Document("a", "T", "x").content_hash != Document("a", "Tx", "").content_hash
 
 
 def test_index_lives_under_home_and_opens_by_folder(tiny_index_home: Path) -> None:

@@ -183,9 +183,9 @@ def test_query_list_fills_the_box(tui_home: Path) -> None:
 
 
 def test_eval_screen_shows_the_same_numbers_as_searchkit_eval(tui_home: Path) -> None:
-    from searchkit.experiment import run_experiment
+    from searchkit.experiments import run_experiment
     from searchkit.index import Index
-    from searchkit.retrieval.select import open_retrievers
+    from searchkit.retrieval import open_retrievers
 
     with Index.open("tiny", home=tui_home) as index:
         corpus = index.corpus()

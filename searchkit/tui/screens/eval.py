@@ -15,9 +15,14 @@ from textual.widgets import DataTable, Footer, Header, Static
 from textual_plotext import PlotextPlot
 
 from searchkit.errors import SearchkitError
-from searchkit.evaluation.plot import recall_curves
-from searchkit.evaluation.report import format_cell, metric_label, significance_note, write_report
-from searchkit.experiment import ExperimentReport
+from searchkit.experiments import (
+    ExperimentReport,
+    format_cell,
+    metric_label,
+    recall_curves,
+    significance_note,
+    write_report,
+)
 from searchkit.tui.session import Session
 
 CURVE_MAX_K = 100
@@ -44,7 +49,7 @@ class EvalScreen(Screen[str | None]):
         yield DataTable(id="eval-table", cursor_type="row", zebra_stripes=True)
         with Horizontal(id="eval-bottom"):
             with Vertical(id="eval-per-query"):
-                yield Static(Text("per query: nDCG@10, largest disagreement first (Enter: open it side by side)", style="dim"))
+                yield Static(Text("per query, largest disagreement first (Enter: open it side by side)", style="dim"), id="eval-per-query-title")
                 yield DataTable(id="eval-queries", cursor_type="row", zebra_stripes=True)
             yield PlotextPlot(id="eval-curve")
         yield Footer()
@@ -99,7 +104,9 @@ class EvalScreen(Screen[str | None]):
     def _per_query(self, report: ExperimentReport) -> None:
         table = self.query_one("#eval-queries", DataTable)
         table.clear(columns=True)
-        metric = "ndcg@10" if "ndcg@10" in report.metrics else report.metrics[0]
+        metric = report.metrics[0]  # the primary metric, as `searchkit eval --diff` uses
+        title = f"per query: {metric_label(metric)}, largest disagreement first (Enter: open it side by side)"
+        self.query_one("#eval-per-query-title", Static).update(Text(title, style="dim"))
         table.add_columns("query", "text", *report.names)
         per_query = {name: report.evaluations[name].per_query[metric] for name in report.names}
 

@@ -59,21 +59,17 @@ class IndexingScreen(Screen[str | None]):
     @work(thread=True, exclusive=True, group="indexing")
     def build(self) -> None:
         from searchkit.corpus import load_corpus
-        from searchkit.encoders import load_encoders
-        from searchkit.index import Index
-        from searchkit.indexing import index_corpus
+        from searchkit.indexing import build_index
 
         job = self.job
         try:
             corpus = load_corpus(job.corpus)
             self.app.call_from_thread(self._status, f"{len(corpus)} documents; loading models…")
-            encoders = load_encoders(job.encoders, allow_pickle=job.allow_pickle)
-            with Index.open(job.name or corpus.name, home=job.home, url=job.url, create=True) as index:
-                report = index_corpus(
-                    corpus, encoders, index,
-                    progress=lambda done, total: self.app.call_from_thread(self._progress, done, total),
-                    cancel=self.cancel,
-                )
+            report = build_index(
+                corpus, job.encoders, name=job.name, home=job.home, url=job.url, allow_pickle=job.allow_pickle,
+                progress=lambda done, total: self.app.call_from_thread(self._progress, done, total),
+                cancel=self.cancel,
+            )
         except SearchkitError as error:
             self.app.call_from_thread(self._failed, str(error))
             return

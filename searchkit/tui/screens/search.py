@@ -17,7 +17,12 @@ from searchkit.tui.screens.document import DocumentScreen
 from searchkit.tui.session import SearchResult, Session
 from searchkit.tui.text import query_terms
 from searchkit.tui.widgets.query import QueryList
-from searchkit.tui.widgets.results import SHARED_COLOURS, ColumnView, HitList, ResultsColumn
+from searchkit.tui.widgets.results import (
+    SHARED_COLOURS,
+    ColumnView,
+    HitList,
+    ResultsColumn,
+)
 
 DEBOUNCE_SECONDS = 0.15
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from searchkit.evaluation.ranking import rank_scores
+from searchkit.ranking import rank_scores
 
 
 def test_sorts_by_score_descending() -> None:

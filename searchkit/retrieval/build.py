@@ -1,4 +1,4 @@
-"""Opening the retrievers to compare over one index: dense encoders, BM25, and their RRF hybrid."""
+"""Building the retrievers to compare over one index: dense encoders, BM25, and their RRF hybrid."""
 
 from __future__ import annotations
 

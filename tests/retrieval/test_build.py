@@ -7,7 +7,13 @@ import pytest
 from searchkit.corpus import load_corpus
 from searchkit.errors import SearchkitError
 from searchkit.index import Index
-from searchkit.retrieval import BM25Retriever, BM25Settings, DenseRetriever, HybridRetriever, open_retrievers
+from searchkit.retrieval import (
+    BM25Retriever,
+    BM25Settings,
+    DenseRetriever,
+    HybridRetriever,
+    open_retrievers,
+)
 
 
 @pytest.fixture()
@@ -31,7 +37,7 @@ def test_bm25_first_then_encoders_then_the_hybrid(tiny_index: Index) -> None:
     assert names(retrievers) == ["bm25", "cls:minilm", "sbert:minilm", "mean:minilm", "rrf(bm25,sbert:minilm)"]
     hybrid = retrievers[-1]
     assert isinstance(hybrid, HybridRetriever) and hybrid.k == 10
-    assert hybrid.retrievers[0] is retrievers[0] and hybrid.retrievers[1] is retrievers[2]  # parts are shared
+    assert hybrid.parts[0] is retrievers[0] and hybrid.parts[1] is retrievers[2]  # parts are shared
     assert hybrid.search("string instrument", 2)
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from searchkit.evaluation.evaluate import evaluate
+from searchkit.evaluation import evaluate
 
 if TYPE_CHECKING:
-    from searchkit.experiment import ExperimentReport
+    from searchkit.experiments.retrieval import ExperimentReport
 
 
 def recall_curves(report: ExperimentReport, max_k: int = 100) -> dict[str, list[float]]:

