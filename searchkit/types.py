@@ -15,7 +15,9 @@ Run = dict[str, dict[str, float]]
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """One retrieved document: its id and the retriever's score (higher is better)."""
+    """One retrieved document: its id, the retriever's score (higher is better) and, for a long
+    document scored by its best passage, that passage's character span in `Document.content`."""
 
     doc_id: str
     score: float
+    span: tuple[int, int] | None = None
