@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from searchkit.corpus.documents import ID_KEYS, DocumentCollector
+from searchkit.corpus.documents import DocumentCollector
 from searchkit.corpus.files import read_jsonl_documents
-from searchkit.corpus.lines import read_json_lines, read_lines, required_string
+from searchkit.corpus.lines import check_id, read_json_lines, read_lines, required_id, required_string
 from searchkit.corpus.model import Corpus
 from searchkit.errors import CorpusError
 from searchkit.types import Qrels
@@ -44,7 +44,7 @@ def read_queries(path: Path) -> dict[str, str]:
     queries: dict[str, str] = {}
     lines: dict[str, int] = {}
     for line, record in read_json_lines(path):
-        query_id = required_string(record, ID_KEYS, path, line)
+        query_id = required_id(record, "query", path, line)
         if query_id in lines:
             raise CorpusError(path, f"duplicate query id {query_id!r} (first on line {lines[query_id]})", line)
         lines[query_id] = line
@@ -71,6 +71,8 @@ def read_qrels(path: Path, query_ids: set[str] | None = None, doc_ids: set[str] 
         if len(fields) != 3:
             raise CorpusError(path, f"expected 3 tab-separated fields (query-id, corpus-id, score), found {len(fields)}", line)
         query_id, doc_id, score = (field.strip() for field in fields)
+        check_id(query_id, "query", path, line)
+        check_id(doc_id, "document", path, line)
         try:
             grade = int(score)
         except ValueError:

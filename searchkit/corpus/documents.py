@@ -5,11 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from searchkit.corpus.lines import required_string
+from searchkit.corpus.lines import check_id, required_id, required_string
 from searchkit.corpus.model import Document
 from searchkit.errors import CorpusError
-
-ID_KEYS = ("_id", "id")
 
 
 class DocumentCollector:
@@ -19,8 +17,7 @@ class DocumentCollector:
         self._seen: dict[str, int | None] = {}
 
     def add(self, document: Document, path: Path, line: int | None = None) -> None:
-        if not document.id.strip():
-            raise CorpusError(path, "empty document id", line)
+        check_id(document.id, "document", path, line)
         if document.id in self._seen:
             first = self._seen[document.id]
             where = f" (first on line {first})" if first is not None else ""
@@ -33,7 +30,7 @@ class DocumentCollector:
 
     def add_record(self, record: dict[str, Any], path: Path, line: int) -> None:
         """Add a {"_id"|"id", "title"?, "text"} record from a JSON line or CSV row."""
-        doc_id = required_string(record, ID_KEYS, path, line)
+        doc_id = required_id(record, "document", path, line)
         text = required_string(record, ("text",), path, line)
         title = record.get("title") or ""
         if not isinstance(title, str):

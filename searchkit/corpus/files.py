@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
-from searchkit.corpus.documents import ID_KEYS, DocumentCollector
-from searchkit.corpus.lines import read_json_lines, read_text
+from searchkit.corpus.documents import DocumentCollector
+from searchkit.corpus.lines import ID_KEYS, read_json_lines, read_text
 from searchkit.corpus.model import Document
 from searchkit.errors import CorpusError
 
@@ -24,28 +26,83 @@ def read_jsonl_documents(path: Path, collector: DocumentCollector) -> None:
 def read_csv_documents(path: Path, collector: DocumentCollector) -> None:
     """CSV (or TSV by suffix) with a header naming `id` or `_id`, `text` and optionally `title`."""
     delimiter = "\t" if path.suffix == ".tsv" else ","
-    reader = csv.DictReader(io.StringIO(read_text(path), newline=""), delimiter=delimiter)
-    columns = reader.fieldnames or []
-    if not any(key in columns for key in ID_KEYS) or "text" not in columns:
-        found = ", ".join(columns) or "none"
-        raise CorpusError(path, f'the header must name an "id" (or "_id") and a "text" column; found: {found}', 1)
-    for row in reader:
-        if None in row:  # extra fields
-            raise CorpusError(path, f"{len(columns) + len(row[None])} fields, header has {len(columns)}", reader.line_num)
-        if None in row.values():  # missing fields
-            found = sum(value is not None for value in row.values())
-            raise CorpusError(path, f"{found} fields, header has {len(columns)}", reader.line_num)
-        collector.add_record(row, path, reader.line_num)
+    text = read_text(path)
+    # a field is never longer than the file, which is in memory already
+    csv.field_size_limit(max(csv.field_size_limit(), len(text)))
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    start = 1  # line where the row being read starts
+    try:
+        columns = reader.fieldnames or []
+        if not any(key in columns for key in ID_KEYS) or "text" not in columns:
+            found = ", ".join(columns) or "none"
+            raise CorpusError(path, f'the header must name an "id" (or "_id") and a "text" column; found: {found}', 1)
+        start = reader.line_num + 1
+        for row in reader:
+            if None in row:  # extra fields
+                raise CorpusError(path, f"{len(columns) + len(row[None])} fields, header has {len(columns)}", reader.line_num)
+            if None in row.values():  # missing fields
+                found = sum(value is not None for value in row.values())
+                raise CorpusError(path, f"{found} fields, header has {len(columns)}", reader.line_num)
+            collector.add_record(row, path, start)
+            start = reader.line_num + 1
+    except csv.Error as error:
+        if "unexpected end of data" in str(error):
+            problem = "a quoted field opened in this row is never closed (a missing closing quote)"
+        else:
+            problem = f"malformed CSV: {error}"
+        raise CorpusError(path, problem, start) from None
 
 
 def read_text_folder(folder: Path, collector: DocumentCollector) -> None:
-    """Each .txt/.md file is a document: id = path relative to the folder, title = first heading or file name."""
-    for path in sorted(p for p in folder.rglob("*") if p.suffix in TEXT_SUFFIXES and p.is_file()):
+    """Each .txt/.md file is a document: id = path relative to the folder, title = first heading or file name.
+
+    Ids hold no whitespace, so whitespace in a path is written %XX (`my notes.md` -> `my%20notes.md`).
+    """
+    for path in _text_files(folder):
         content = read_text(path)
         title, text = _split_heading(content) if path.suffix == ".md" else (None, content)
         # a blank file stays an empty document (skipped): its name alone is no content
         title = (title or path.stem) if content.strip() else ""
-        collector.add(Document(path.relative_to(folder).as_posix(), title, text.strip()), path)
+        doc_id = _ESCAPED.sub(_escape, path.relative_to(folder).as_posix())
+        collector.add(Document(doc_id, title, text.strip()), path)
+
+
+_ESCAPED = re.compile(r"[%\s\x00-\x1f\x7f-\x9f]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return "".join(f"%{byte:02X}" for byte in match.group().encode())
+
+
+def _text_files(folder: Path) -> list[Path]:
+    """The .txt/.md files under `folder`, sorted; an unreadable folder or a link that leaves `folder` is an error.
+
+    Links to files inside the folder are read; links to folders are not descended (their files are read where they are).
+    """
+    root = folder.resolve()
+
+    def unreadable(error: OSError) -> None:
+        raise CorpusError(error.filename or folder, f"cannot read this folder: {error.strerror}; check its permissions")
+
+    found = []
+    for dirpath, dirnames, filenames in os.walk(folder, onerror=unreadable):
+        texts = [Path(dirpath) / name for name in filenames if Path(name).suffix in TEXT_SUFFIXES]
+        for path in [Path(dirpath) / name for name in dirnames] + texts:
+            if path.is_symlink():
+                _check_link(path, root)
+        found += [path for path in texts if path.is_file()]
+    return sorted(found)
+
+
+def _check_link(path: Path, root: Path) -> None:
+    target = path.resolve()
+    if not target.exists():
+        raise CorpusError(path, "symbolic link to nothing; remove it or fix its target")
+    if not target.is_relative_to(root):
+        raise CorpusError(
+            path, f"symbolic link leads outside the corpus folder (to {target}), and such links are not "
+            "followed; copy what it points to into the folder, or remove the link",
+        )  # fmt: skip
 
 
 def _split_heading(content: str) -> tuple[str | None, str]:
