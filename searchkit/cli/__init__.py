@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from searchkit.cli import encoders, eval, index, search, tui
 from searchkit.errors import SearchkitError
@@ -12,8 +13,15 @@ from searchkit.errors import SearchkitError
 COMMANDS = {"index": index, "search": search, "encoders": encoders, "eval": eval, "tui": tui}
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line (the subcommands are built with this class too)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="searchkit",
         description="Semantic search with pluggable encoders ([CLS], mean pooling, SBERT) and a BM25 baseline, side by side.",
     )

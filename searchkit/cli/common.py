@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -20,6 +21,31 @@ if TYPE_CHECKING:
     from searchkit.retrieval import Retriever
 
 DEFAULT_ENCODERS = "cls:minilm,mean:minilm,sbert:minilm"
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number >= 1."""
+    return _checked(int, text, lambda n: n >= 1, "a whole number of at least 1")
+
+
+def non_negative_int(text: str) -> int:
+    """An argparse type: a whole number >= 0."""
+    return _checked(int, text, lambda n: n >= 0, "a whole number of at least 0")
+
+
+def finite_float(text: str) -> float:
+    """An argparse type: a finite number (not nan or inf)."""
+    return _checked(float, text, math.isfinite, "a finite number")
+
+
+def _checked(kind: type, text: str, valid, wanted: str):
+    try:
+        value = kind(text)
+    except ValueError:
+        value = None
+    if value is None or not valid(value):
+        raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}")
+    return value
 
 
 def add_index_options(parser: argparse.ArgumentParser) -> None:
@@ -41,12 +67,12 @@ def add_retriever_options(parser: argparse.ArgumentParser) -> None:
         "--hybrid", nargs="?", const=True, default=False, metavar="SPEC",
         help="add reciprocal-rank fusion of BM25 and a dense encoder (default: the sbert one, else the last)",
     )  # fmt: skip
-    group.add_argument("--rrf-k", type=int, default=60, help="RRF constant k (default: 60)")
+    group.add_argument("--rrf-k", type=non_negative_int, default=60, help="RRF constant k (default: 60)")
     group.add_argument("--rrf-weights", metavar="W_BM25,W_DENSE", help="RRF weights (default: 1,1)")
     defaults = BM25Settings()
     stemmer, stopwords = defaults.stemmer or "none", defaults.stopwords or "none"
-    group.add_argument("--bm25-k1", type=float, default=defaults.k1, help=f"BM25 k1 (default: {defaults.k1:g})")
-    group.add_argument("--bm25-b", type=float, default=defaults.b, help=f"BM25 b (default: {defaults.b:g})")
+    group.add_argument("--bm25-k1", type=finite_float, default=defaults.k1, help=f"BM25 k1 (default: {defaults.k1:g})")
+    group.add_argument("--bm25-b", type=finite_float, default=defaults.b, help=f"BM25 b (default: {defaults.b:g})")
     group.add_argument(
         "--bm25-stemmer", default=stemmer, metavar="LANGUAGE",
         help=f"Snowball stemmer (PyStemmer) such as english or porter, or none (default: {stemmer})",
@@ -75,8 +101,10 @@ def rrf_weights(args: argparse.Namespace) -> list[float] | None:
         weights = [float(w) for w in args.rrf_weights.split(",")]
     except ValueError:
         weights = []
-    if len(weights) != 2:
-        raise SearchkitError(f"--rrf-weights takes two numbers, BM25's then the dense one's, e.g. 1,0.5; got {args.rrf_weights!r}")
+    if len(weights) != 2 or not all(math.isfinite(w) and w >= 0 for w in weights) or not any(weights):
+        raise SearchkitError(
+            f"--rrf-weights takes two numbers >= 0, not both 0, BM25's then the dense one's, e.g. 1,0.5; got {args.rrf_weights!r}"
+        )
     return weights
 
 

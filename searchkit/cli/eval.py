@@ -17,9 +17,12 @@ from searchkit.cli.common import (
     add_retriever_options,
     describe_corpus,
     describe_index_report,
+    finite_float,
     load_encoders_quietly,
+    non_negative_int,
     open_index,
     open_retrievers_from_args,
+    positive_int,
     progress_bar,
 )
 from searchkit.errors import SearchkitError
@@ -42,8 +45,8 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
     parser.add_argument("--split", default="test", help="qrels split (default: test)")
     metrics = ",".join(DEFAULT_METRICS)
     parser.add_argument("--metrics", default=metrics, help=f"comma-separated NAME@K (default: {metrics})")
-    parser.add_argument("--depth", type=int, default=100, help="hits retrieved per query (default: 100)")
-    parser.add_argument("--max-p", type=float, default=0.01, help="p-value threshold for significance (default: 0.01)")
+    parser.add_argument("--depth", type=positive_int, default=100, help="hits retrieved per query (default: 100)")
+    parser.add_argument("--max-p", type=finite_float, default=0.01, help="p-value threshold for significance (default: 0.01)")
     parser.add_argument("--seed", type=int, default=42, help="random seed of the significance test (default: 42)")
     parser.add_argument(
         "--judgments", action="store_true", help="add the judgments saved from the TUI beside the index (yours override the corpus's)"
@@ -53,8 +56,8 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
     parser.add_argument("--json", action="store_true", help="print the JSON report on stdout (messages go to stderr)")
     parser.add_argument("--plot", type=Path, metavar="FILE.png", help="draw recall@k curves (k = 1..100) per retriever")
     parser.add_argument("--diff", nargs=2, metavar=("A", "B"), help="per-query wins and losses between two retrievers")
-    parser.add_argument("--diff-limit", type=int, default=10, help="queries shown per side with --diff; 0 for all (default: 10)")
-    parser.add_argument("--batch-size", type=int, default=32, help="encoding batch size when indexing (default: 32)")
+    parser.add_argument("--diff-limit", type=non_negative_int, default=10, help="queries shown per side with --diff; 0 for all (default: 10)")
+    parser.add_argument("--batch-size", type=positive_int, default=32, help="encoding batch size when indexing (default: 32)")
     add_encoder_options(parser, DEFAULT_ENCODERS)
     add_retriever_options(parser)
     add_index_options(parser)
@@ -113,11 +116,19 @@ def run(args: argparse.Namespace) -> int:
             max_p=args.max_p,
             random_seed=args.seed,
         )
-    diffs = diff(report, pair[0], pair[1]) if pair else []
-
-    written = write_report(report, args.out) if args.out else []
+    # the results are written first: a failed plot or diff must not lose them
+    written, failures = [], []
+    if args.out:
+        try:
+            written += write_report(report, args.out)
+        except OSError as error:
+            failures.append(f"could not write the results to {args.out}: {_reason(error)}")
     if args.plot:
-        written.append(plot_recall_curves(report, args.plot))
+        try:
+            written.append(plot_recall_curves(report, args.plot))
+        except (OSError, ValueError) as error:  # ValueError: a file type matplotlib cannot write
+            failures.append(f"could not write the plot {args.plot}: {_reason(error)}")
+    diffs = diff(report, pair[0], pair[1]) if pair else []
     if args.json:
         data = report_to_dict(report)
         if pair:
@@ -130,8 +141,16 @@ def run(args: argparse.Namespace) -> int:
             print_diff(report, pair[0], pair[1], diffs, titles, args.diff_limit)
     for path in written:
         print(f"wrote {path}", file=sys.stderr)
+    if failures:
+        raise SearchkitError("; ".join(failures) + " (the results printed above are complete)")
     print(f"eval took {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return 0
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, OSError) and error.filename and error.strerror:
+        return f"{error.filename}: {error.strerror}"
+    return str(error)
 
 
 def resolve_name(given: str, names: list[str]) -> str:

@@ -10,6 +10,7 @@ from searchkit.cli.common import (
     add_index_options,
     describe_corpus,
     describe_index_report,
+    positive_int,
     progress_bar,
     quiet_transformers,
 )
@@ -25,7 +26,7 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
     parser.add_argument("corpus", help="corpus path")
     parser.add_argument("--name", help="index name (default: the corpus name)")
     parser.add_argument("--split", default="test", help="qrels split to record (default: test)")
-    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--batch-size", type=positive_int, default=32)
     add_encoder_options(parser, DEFAULT_ENCODERS)
     add_index_options(parser)
     parser.set_defaults(run=run)

@@ -11,6 +11,7 @@ from searchkit.cli.common import (
     add_retriever_options,
     open_index,
     open_retrievers_from_args,
+    positive_int,
 )
 from searchkit.corpus import Document
 
@@ -25,7 +26,7 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
     )
     parser.add_argument("index", help="index name (under --home) or folder")
     parser.add_argument("query")
-    parser.add_argument("-k", type=int, default=10, help="hits per retriever (default: 10)")
+    parser.add_argument("-k", type=positive_int, default=10, help="hits per retriever (default: 10)")
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
     add_encoder_options(parser, None)
     add_retriever_options(parser)

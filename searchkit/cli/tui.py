@@ -11,6 +11,7 @@ from searchkit.cli.common import (
     add_index_options,
     add_retriever_options,
     bm25_settings,
+    positive_int,
     quiet_transformers,
     rrf_weights,
 )
@@ -27,7 +28,7 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
     parser.add_argument("index", nargs="?", help="index name (under --home) or folder, or a corpus to index first; "
                         "default: the only index under --home")
     parser.add_argument("--corpus", type=Path, help="index this corpus first (into INDEX, default: the corpus's name)")
-    parser.add_argument("-k", type=int, default=10, help="hits per column (default: 10)")
+    parser.add_argument("-k", type=positive_int, default=10, help="hits per column (default: 10)")
     add_encoder_options(parser, None)
     add_retriever_options(parser)
     parser.add_argument("--no-bm25", dest="bm25", action="store_false", help="leave out the BM25 column (shown by default)")

@@ -66,3 +66,26 @@ def test_pytrec_eval_reads_the_same_ranking(tmp_path: Path) -> None:
     assert pytrec_eval.RelevanceEvaluator(qrels, measure).evaluate(parsed) == (
         pytrec_eval.RelevanceEvaluator(qrels, measure).evaluate(run)
     )
+
+
+def odd_ids(count: int, seed: int) -> list[str]:
+    """Ids a corpus accepts, drawn from all of Unicode, plus hand-picked awkward ones."""
+    import random
+
+    from searchkit.corpus.ids import id_problem
+
+    chosen = ["a,b", '"quoted"', "it's", "#1", "100%", "%20", "Q0", "-1", "ünïcødé", "日本語", "🙂‍🙂", "a\u200bb", "x" * 512]
+    rng = random.Random(seed)
+    while len(chosen) < count:
+        candidate = "".join(chr(rng.randrange(0x21, 0x30000)) for _ in range(rng.randrange(1, 12)))
+        if id_problem(candidate) is None and candidate not in chosen:
+            chosen.append(candidate)
+    return chosen
+
+
+def test_every_accepted_id_round_trips(tmp_path: Path) -> None:
+    ids = odd_ids(300, seed=7)
+    run = {qid: {doc: float(i) for i, doc in enumerate(ids[n : n + 5])} for n, qid in enumerate(ids)}
+    path = tmp_path / "run.txt"
+    write_trec_run(run, path)
+    assert read_trec_run(path) == run
