@@ -38,3 +38,11 @@ class IndexMismatchError(SearchkitError):
 
 class IndexLockedError(SearchkitError):
     """Another process holds the embedded index."""
+
+
+class IndexDamagedError(SearchkitError):
+    """The index's files or manifest cannot be read: restore or rebuild it."""
+
+
+class StoreError(SearchkitError):
+    """The vector store cannot be used: a server that does not answer or refuses, storage that fails."""

@@ -16,7 +16,7 @@ from typing import Any
 
 from searchkit.corpus import Corpus, load_corpus
 from searchkit.encoders import Encoder
-from searchkit.errors import IndexMismatchError, IndexNotFoundError
+from searchkit.errors import IndexDamagedError, IndexMismatchError, IndexNotFoundError, SearchkitError
 from searchkit.store import VectorStore, holds_embedded_store, open_store
 
 HOME_VARIABLE = "SEARCHKIT_HOME"
@@ -30,6 +30,32 @@ def default_home() -> Path:
 
 def default_url() -> str | None:
     return os.environ.get(URL_VARIABLE) or None
+
+
+_NAME_FORBIDDEN = set('/\\<>:"|?*')  # as Qdrant forbids in collection names
+
+
+def check_index_name(name: str, given: str | Path | None = None) -> str:
+    """`name` if it can name an index (a folder under the home and a Qdrant collection), else an error."""
+    bad = (
+        name in ("", ".", "..") or len(name) > 255
+        or any(char in _NAME_FORBIDDEN or not char.isprintable() for char in name)
+    )  # fmt: skip
+    if bad:
+        raise SearchkitError(
+            f"{str(given if given is not None else name)!r} cannot name an index: an index name is 1 to 255 printable "
+            "characters other than / \\ < > : \" | ? *, and not . or ..; choose one with --name"
+        )
+    return name
+
+
+def check_home(home: Path) -> Path:
+    """`home` if it is a folder of indexes (or can become one), else an error saying what to change."""
+    if home.exists() and not home.is_dir():
+        raise SearchkitError(
+            f"index home {home} is not a folder; point --home or ${HOME_VARIABLE} at a folder (it is created if missing)"
+        )
+    return home
 
 
 def vector_name(spec: str) -> str:
@@ -81,8 +107,11 @@ class Index:
     @staticmethod
     def names(home: Path | None = None) -> list[str]:
         """The embedded indexes under `home`."""
-        home = home or default_home()
-        return sorted(p.name for p in home.iterdir() if holds_embedded_store(p)) if home.is_dir() else []
+        home = check_home(home or default_home())
+        try:
+            return sorted(p.name for p in home.iterdir() if holds_embedded_store(p)) if home.is_dir() else []
+        except OSError as error:
+            raise SearchkitError(f"cannot list the index home {home}: {error.strerror}; check its permissions") from None
 
     @staticmethod
     def is_index_folder(path: Path) -> bool:
@@ -94,7 +123,7 @@ class Index:
         path = Path(name_or_path).expanduser()
         if cls.is_index_folder(path):
             return path.resolve().name, path
-        return path.name, (home or default_home()) / path.name
+        return check_index_name(path.name, name_or_path), check_home(home or default_home()) / path.name
 
     @classmethod
     def open(
@@ -109,12 +138,18 @@ class Index:
         index = cls(name, folder, open_store(folder, name, url))
         if not create and not index.store.exists():
             index.close()
-            raise IndexNotFoundError(f"no collection {name!r} in {url or folder} (build it with `searchkit index`)")
+            raise IndexNotFoundError(f"no collection {name!r} in {index.store.location if url else folder} (build it with `searchkit index`)")
         return index
 
     @property
     def manifest(self) -> Manifest:
-        return Manifest.from_dict(self.store.manifest())
+        try:
+            return Manifest.from_dict(self.store.manifest())
+        except (AttributeError, KeyError, TypeError, ValueError) as error:
+            raise IndexDamagedError(
+                f"the manifest of index {self.name!r} (the searchkit entry in its collection's metadata) is damaged "
+                f"({type(error).__name__}: {error}); build the index again with `searchkit index`"
+            ) from None
 
     def record_for(self, encoder: Encoder) -> EncoderRecord:
         """The stored record of `encoder`; an error if the index lacks it or its model changed."""

@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "searchkit"
 # share a layer are independent of each other. `searchkit/__init__.py` (the public API) and
 # `__main__.py` sit above everything.
 LAYERS = [
-    {"types", "errors", "ranking"},
+    {"types", "errors", "ranking", "display"},
     {"corpus"},
     {"encoders"},
     {"store"},

@@ -8,12 +8,16 @@ import json
 from searchkit.cli.common import (
     add_encoder_options,
     add_index_options,
+    add_long_docs_options,
     add_retriever_options,
     open_index,
     open_retrievers_from_args,
     positive_int,
 )
 from searchkit.corpus import Document
+from searchkit.display import printable, printable_json
+
+EXCERPT_CHARS = 300  # at most, of the text shown in a cell (a matched passage, an untitled start)
 
 
 def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
@@ -29,6 +33,7 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
     parser.add_argument("-k", type=positive_int, default=10, help="hits per retriever (default: 10)")
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
     add_encoder_options(parser, None)
+    add_long_docs_options(parser, indexing=False)
     add_retriever_options(parser)
     add_index_options(parser)
     parser.set_defaults(run=run)
@@ -45,24 +50,27 @@ def run(args: argparse.Namespace) -> int:
     columns = {
         name: [
             {"rank": rank, "score": round(hit.score, 6), "id": hit.doc_id, "title": documents[hit.doc_id].title}
+            | ({"span": list(hit.span)} if hit.span is not None else {})
             for rank, hit in enumerate(hits, start=1)
         ]
         for name, hits in results.items()
     }
     if args.json:
-        print(json.dumps({"query": args.query, "k": args.k, "results": columns}, ensure_ascii=False, indent=2))
+        # exact JSON; control characters in it are written as \u escapes, never raw
+        print(printable_json(json.dumps({"query": args.query, "k": args.k, "results": columns}, ensure_ascii=False, indent=2)))
     else:
         print_side_by_side(args.query, columns, documents)
     return 0
 
 
 def print_side_by_side(query: str, columns: dict[str, list[dict]], documents: dict[str, Document]) -> None:
-    """A column per retriever; each hit shows score and id, then its title (or, untitled, its first words)."""
+    """A column per retriever; each hit shows score and id, then its title (or, untitled, its first words), then
+    the passage that matched when the retriever scored one. Document text is shown printable (control characters escaped)."""
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=f"query: {query}", show_lines=True, expand=True)
+    table = Table(title=Text(f"query: {printable(query)}"), show_lines=True, expand=True)
     table.add_column("#", justify="right", no_wrap=True)
     for name in columns:
         table.add_column(name, overflow="ellipsis", no_wrap=True, ratio=1)
@@ -72,8 +80,14 @@ def print_side_by_side(query: str, columns: dict[str, list[dict]], documents: di
         for hits in columns.values():
             if row < len(hits):
                 hit = hits[row]
-                label = hit["title"] or " ".join(documents[hit["id"]].text.split()[:12])
-                cells.append(Text.assemble((f"{hit['score']:.3f} ", "cyan"), (hit["id"], "bold"), "\n", label))
+                document = documents[hit["id"]]
+                label = hit["title"] or " ".join(document.text[:EXCERPT_CHARS].split()[:12])
+                cell = Text.assemble((f"{hit['score']:.3f} ", "cyan"), (printable(hit["id"]), "bold"), "\n", printable(label))
+                if "span" in hit:
+                    start, end = hit["span"]
+                    passage = " ".join(document.content[start : min(end, start + EXCERPT_CHARS)].split())
+                    cell.append(f"\n» {printable(passage)}", "italic")
+                cells.append(cell)
             else:
                 cells.append(Text(""))
         table.add_row(*cells)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from searchkit.store.base import PointState, VectorStore
-from searchkit.store.qdrant import EMBEDDED_FOLDER, QdrantStore, connect, point_id
+from searchkit.store.connection import connect
+from searchkit.store.qdrant import EMBEDDED_FOLDER, QdrantStore, point_id
 
 __all__ = ["PointState", "QdrantStore", "VectorStore", "holds_embedded_store", "open_store", "point_id"]
 

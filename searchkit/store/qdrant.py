@@ -7,17 +7,15 @@ The searchkit manifest lives in the collection's metadata, on a server as in emb
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from searchkit.corpus import Document
-from searchkit.errors import IndexLockedError
 from searchkit.store.base import PointState
+from searchkit.store.connection import redact
 from searchkit.types import Hit
 
 if TYPE_CHECKING:
@@ -26,30 +24,10 @@ if TYPE_CHECKING:
 _POINT_NAMESPACE = uuid.UUID("6f1c1f5e-3a43-4a43-9d1e-5ea4c4b1e2a7")
 MANIFEST_KEY = "searchkit"
 EMBEDDED_FOLDER = "qdrant"  # inside an index's folder
-API_KEY_VARIABLES = ("SEARCHKIT_QDRANT_API_KEY", "QDRANT_API_KEY")
 
 
 def point_id(doc_id: str) -> str:
     return str(uuid.uuid5(_POINT_NAMESPACE, doc_id))
-
-
-def connect(storage: Path, url: str | None = None) -> QdrantClient:
-    """A server client when `url` is given (API key from the environment), else embedded storage."""
-    from qdrant_client import QdrantClient
-
-    if url:
-        api_key = next((os.environ[v] for v in API_KEY_VARIABLES if os.environ.get(v)), None)
-        return QdrantClient(url=url, api_key=api_key)
-    storage.mkdir(parents=True, exist_ok=True)
-    try:
-        return QdrantClient(path=str(storage))
-    except RuntimeError as error:
-        if "already accessed" not in str(error):
-            raise
-        raise IndexLockedError(
-            f"the embedded index at {storage} is open in another process; wait for it to finish, "
-            "or run a Qdrant server (docker compose up) and pass --qdrant-url"
-        ) from None
 
 
 class QdrantStore:
@@ -58,7 +36,7 @@ class QdrantStore:
     def __init__(self, client: QdrantClient, collection: str, url: str | None = None) -> None:
         self.client = client
         self.collection = collection
-        self.location = url or "embedded"
+        self.location = redact(url) if url else "embedded"
 
     def exists(self) -> bool:
         return self.client.collection_exists(self.collection)

@@ -18,6 +18,7 @@ from searchkit.experiments import ExperimentReport, run_experiment
 from searchkit.index import Index
 from searchkit.judgments import Judgments, user_query_id
 from searchkit.retrieval import BM25Settings, Retriever, answer_all, open_retrievers
+from searchkit.tui.text import Excerpt, excerpt, query_terms
 from searchkit.types import Hit
 
 NDCG_CUTOFF = 10
@@ -54,6 +55,7 @@ class SearchResult:
     k: int
     columns: list[Column]
     documents: dict[str, Document]
+    excerpts: dict[tuple[str, tuple[int, int] | None], Excerpt]  # (doc id, span) of each hit in a top k -> its snippet's source
     seconds: float
 
 
@@ -127,8 +129,20 @@ class Session:
             answers = answer_all(chosen, [query], depth)
             columns = [Column(r.name, answers[r.name].hits[0]) for r in chosen]
             ids = sorted({hit.doc_id for column in columns for hit in column.hits[:k]})
-            documents = self.index.store.documents(ids)
-        return SearchResult(query, self.query_id(query), k, columns, documents, time.perf_counter() - started)
+            documents = self._documents(ids)
+        terms = query_terms(query)
+        excerpts: dict[tuple[str, tuple[int, int] | None], Excerpt] = {}
+        for hit in (hit for column in columns for hit in column.hits[:k]):
+            if (hit.doc_id, hit.span) not in excerpts and hit.doc_id in documents:
+                excerpts[hit.doc_id, hit.span] = excerpt(documents[hit.doc_id], hit.span, terms)
+        return SearchResult(query, self.query_id(query), k, columns, documents, excerpts, time.perf_counter() - started)
+
+    def _documents(self, ids: list[str]) -> dict[str, Document]:
+        """The corpus's documents (BM25 has them all, also those an interrupted run left out of the store), else the store's."""
+        corpus = self.corpus.documents if self.corpus is not None else {}
+        documents = {doc_id: corpus[doc_id] for doc_id in ids if doc_id in corpus}
+        missing = [doc_id for doc_id in ids if doc_id not in documents]
+        return documents | (self.index.store.documents(missing) if missing else {})
 
     def scores(self, result: SearchResult) -> dict[str, QueryScores]:
         """recall@k and nDCG@10 per retriever for the result's query; empty when it has no relevant judgment."""
@@ -151,10 +165,8 @@ class Session:
             return run_experiment(self.judgments.apply(self.corpus), [r for r in self.retrievers if r.name not in hidden])
 
     def document(self, doc_id: str) -> Document | None:
-        if self.corpus is not None and doc_id in self.corpus.documents:
-            return self.corpus.documents[doc_id]
         with self._lock:
-            return self.index.store.documents([doc_id]).get(doc_id)
+            return self._documents([doc_id]).get(doc_id)
 
     def close(self) -> None:
         with self._lock:

@@ -63,7 +63,7 @@ def test_newer_query_replaces_older(tui_home: Path) -> None:
             await wait_for(pilot, lambda: screen.result is not None and screen.result.query == "bonds and interest")
             await pilot.pause(0.5)
             assert screen.result.query == "bonds and interest"
-            assert isinstance(app.focused, HitList)  # Enter moves to the hits
+            assert isinstance(app.focused, Input)  # Enter searches; the box keeps the focus
 
     run(scenario())
 
@@ -78,7 +78,7 @@ def test_judging_saves_at_once_and_changes_the_scores(tui_home: Path) -> None:
             await wait_for_result(pilot, screen, "printer error code")
             assert "not judged" in column_text(app, "sbert:minilm")
             top = screen.result.columns[0].hits[0].doc_id
-            await pilot.press("r")  # the top hit is relevant
+            await pilot.press("tab", "r")  # to the hits: the top one is relevant
             await pilot.pause()
             assert "recall@10 1.00" in column_text(app, "sbert:minilm")
             await pilot.press("down", "down", "r")  # so is the third
@@ -129,7 +129,7 @@ def test_choosing_a_hit_opens_the_whole_document(tui_home: Path) -> None:
             await pilot.click("#query")
             await pilot.press(*"fuser overheated", "enter")
             await wait_for_result(pilot, screen, "fuser overheated")
-            await pilot.press("enter")
+            await pilot.press("tab", "enter")
             await pilot.pause()
             assert isinstance(app.screen, DocumentScreen)
             assert app.screen.document.id == "error"
@@ -260,7 +260,7 @@ def test_index_without_qrels_still_searches_and_judges(tui_home: Path) -> None:
             await pilot.press(*"stock exchange", "enter")
             await wait_for_result(pilot, screen, "stock exchange")
             assert "not judged" in column_text(app, "sbert:minilm")
-            await pilot.press("r")
+            await pilot.press("tab", "r")
             await pilot.pause()
             assert "recall@10 1.00" in column_text(app, "sbert:minilm")
             await pilot.press("f2")

@@ -36,7 +36,7 @@ def test_search_screen(snap_compare, tui_home: Path) -> None:  # type: ignore[no
 def test_document_full_of_markup_renders_literally(snap_compare, tui_home: Path) -> None:  # type: ignore[no-untyped-def]
     async def run_before(pilot: Pilot) -> None:
         await search(pilot, "markup lookalikes not bold not a link")
-        await pilot.press("enter", "enter")  # to the hits, then open the top one
+        await pilot.press("tab", "enter")  # to the hits, then open the top one
 
     app = SearchkitApp(Options("tiny", home=tui_home, encoders="sbert:minilm", bm25=False))
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

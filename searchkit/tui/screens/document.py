@@ -1,8 +1,12 @@
-"""One whole document, shown literally, with the query's terms highlighted; judge it here too."""
+"""One whole document, shown literally, with the query's terms highlighted and the matched passage marked; judge it here too.
+
+A long document is shown a part at a time (`[` / `]`), so that opening one never lays out or
+highlights megabytes at once; it opens at the part holding the matched passage.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Protocol
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,9 +16,28 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from searchkit.corpus import Document
+from searchkit.display import printable
 from searchkit.tui.text import highlighted, query_terms
 
-Judge = Callable[[str, bool], int | None]  # returns the grade stored
+PART_CHARS = 20_000  # of the text shown at once
+_SEEK_CHARS = 200  # how far past a part's nominal end to look for whitespace to end it at
+
+
+class Judging(Protocol):
+    """What the search screen offers: judge, clear (None) or undo, and the grade now in effect."""
+
+    def judge(self, doc_id: str, relevant: bool | None) -> None: ...
+
+    def undo(self) -> None: ...
+
+    def grade(self, doc_id: str) -> int | None: ...
+
+
+def text_span(document: Document, span: tuple[int, int]) -> tuple[int, int]:
+    """A span in `document.content` (title + " " + text, stripped) as a span in `document.text`, clipped to it."""
+    joined = f"{document.title} {document.text}"
+    offset = len(joined) - len(joined.lstrip()) - len(document.title) - 1  # content position + offset = text position
+    return (min(max(span[0] + offset, 0), len(document.text)), min(max(span[1] + offset, 0), len(document.text)))
 
 
 class DocumentScreen(Screen[None]):
@@ -22,36 +45,99 @@ class DocumentScreen(Screen[None]):
         Binding("escape,q", "app.pop_screen", "Back"),
         Binding("r", "judge(True)", "Relevant"),
         Binding("n", "judge(False)", "Not relevant"),
+        Binding("c", "judge(None)", "Clear"),
+        Binding("u", "undo", "Undo"),
+        Binding("left_square_bracket", "part(-1)", "Previous part", key_display="["),
+        Binding("right_square_bracket", "part(1)", "Next part", key_display="]"),
     ]
 
-    def __init__(self, document: Document, query: str, grade: int | None, judge: Judge) -> None:
+    def __init__(self, document: Document, query: str, span: tuple[int, int] | None, judging: Judging) -> None:
         super().__init__()
         self.document = document
         self.query_text = query
-        self.grade = grade
-        self.judge = judge
+        self.terms = query_terms(query)
+        self.passage = text_span(document, span) if span is not None else None
+        self.judging = judging
+        self.parts = max(1, -(-len(document.text) // PART_CHARS))
+        self.part = 0
+        if self.passage is not None:  # the part holding the passage's start
+            self.part = min(self.passage[0] // PART_CHARS, self.parts - 1)
+            if self.passage[0] < self._bound(self.part):
+                self.part -= 1
 
     def compose(self) -> ComposeResult:
-        terms = query_terms(self.query_text)
         yield Header()
         yield Static(self._heading(), id="document-heading")
         with VerticalScroll(id="document-body"):
-            yield Static(highlighted(self.document.title, terms, "bold"), id="document-title")
-            yield Static(highlighted(self.document.text, terms), id="document-text")
+            yield Static(highlighted(self.document.title, self.terms, "bold"), id="document-title")
+            yield Static(id="document-text")
+            yield Static(id="document-passage")
+            yield Static(id="document-after")
         yield Footer()
 
     def on_mount(self) -> None:
+        self._show_part()
         self.query_one("#document-body").focus()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.parts > 1 if action == "part" else True
+
+    def _bound(self, part: int) -> int:
+        """Where part `part` starts: at whitespace near its nominal start, so no word is cut."""
+        nominal = min(part * PART_CHARS, len(self.document.text))
+        text = self.document.text
+        if nominal == 0:
+            return 0
+        return next((i for i in range(nominal, min(nominal + _SEEK_CHARS, len(text))) if text[i].isspace()), nominal)
+
+    def _show_part(self) -> None:
+        """The text of the current part: before the passage, the passage (marked), after it."""
+        start, end = self._bound(self.part), self._bound(self.part + 1)
+        marked = (end, end)  # no passage in this part: all of it comes before
+        if self.passage is not None and self.passage[0] < end and self.passage[1] > start:
+            marked = (max(start, self.passage[0]), min(end, self.passage[1]))
+        text = self.document.text
+        pieces = [text[start : marked[0]], text[marked[0] : marked[1]], text[marked[1] : end]]
+        body = self.query_one("#document-body", VerticalScroll)
+        for name, piece in zip(("#document-text", "#document-passage", "#document-after"), pieces, strict=True):
+            widget = self.query_one(name, Static)
+            widget.update(highlighted(piece, self.terms, lines=True))
+            widget.display = bool(piece) or name == "#document-text"
+        passage = self.query_one("#document-passage", Static)
+        if passage.display:
+            self.call_after_refresh(body.scroll_to_widget, passage, top=True, animate=False)
+        else:
+            body.scroll_home(animate=False)
+        self.query_one("#document-heading", Static).update(self._heading())
+
     def _heading(self) -> Text:
-        if self.grade is None:
+        grade = self.judging.grade(self.document.id)
+        if grade is None:
             verdict = ("not judged", "dim")
-        elif self.grade > 0:
-            verdict = (f"✓ relevant (grade {self.grade})", "green")
+        elif grade > 0:
+            verdict = (f"✓ relevant (grade {grade})", "green")
         else:
             verdict = ("✗ not relevant", "red")
-        return Text.assemble(("document ", "dim"), (self.document.id, "bold"), ("   query ", "dim"), self.query_text, "   ", verdict)
+        heading = Text.assemble(
+            ("document ", "dim"), (printable(self.document.id), "bold"), ("   query ", "dim"), printable(self.query_text), "   ", verdict
+        )
+        notes = []
+        if self.passage is not None:
+            notes.append("the matched passage is marked")
+        if self.parts > 1:
+            notes.append(f"part {self.part + 1} of {self.parts} ([ / ] for the others)")
+        if notes:
+            heading.append("\n" + "; ".join(notes), style="dim")
+        return heading
 
-    def action_judge(self, relevant: bool) -> None:
-        self.grade = self.judge(self.document.id, relevant)
+    def action_judge(self, relevant: bool | None) -> None:
+        self.judging.judge(self.document.id, relevant)
         self.query_one("#document-heading", Static).update(self._heading())
+
+    def action_undo(self) -> None:
+        self.judging.undo()
+        self.query_one("#document-heading", Static).update(self._heading())
+
+    def action_part(self, step: int) -> None:
+        self.part = min(max(self.part + step, 0), self.parts - 1)
+        self._show_part()

@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from textual_plotext import PlotextPlot
 
+from searchkit.display import printable
 from searchkit.errors import SearchkitError
 from searchkit.experiments import (
     ExperimentReport,
@@ -115,8 +116,8 @@ class EvalScreen(Screen[str | None]):
             return max(values) - min(values)
 
         for qid in sorted(report.queries, key=lambda q: (-spread(q), q)):
-            text = report.queries[qid]
-            table.add_row(Text(qid), Text(text if len(text) <= 40 else text[:39] + "…"), *(f"{per_query[n][qid]:.2f}" for n in report.names), key=qid)
+            text = printable(report.queries[qid])
+            table.add_row(Text(printable(qid)), Text(text if len(text) <= 40 else text[:39] + "…"), *(f"{per_query[n][qid]:.2f}" for n in report.names), key=qid)
 
     @on(DataTable.RowSelected, "#eval-queries")
     def _open_query(self, event: DataTable.RowSelected) -> None:

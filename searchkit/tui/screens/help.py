@@ -13,16 +13,20 @@ HELP = """\
 
 Type a query: every retriever (raw `[CLS]`, mean pooling, SBERT, BM25, hybrid) answers in its own
 column. A coloured **●N** marks a document that N columns found, in the same colour in each.
-**✓** is a hit judged relevant, **✗** one judged not relevant.
+**✓** is a hit judged relevant, **✗** one judged not relevant. A long document scored by a
+passage shows that passage's snippet. Control characters in documents show as escapes (`\\x1b`).
 
 | Key | Where | What |
 | --- | --- | --- |
-| type | query box | search as you type (Enter: search now, then go to the hits) |
-| ↓ | query box | the list of the corpus's judged queries |
+| type | query box | search as you type (Enter: search now; the box keeps the focus, so typing is always a query) |
+| Tab | query box | go to the hits: judging keys act only there and in a document |
+| ↓ | query box | the list of the corpus's judged queries (the hits when there is none) |
 | / or Esc | anywhere | back to the query box |
 | ↑ ↓ ← → | hits | move in a column, between columns |
-| Enter / click | hits | open the whole document |
+| Enter / click | hits | open the whole document (the matched passage marked; `[` / `]`: parts of a long one) |
 | r / n | hits, document | judge relevant / not relevant (saved at once beside the index) |
+| c | hits, document | clear your judgment (back to the corpus's grade, or none) |
+| u | hits, document | undo the last judgment change |
 | Ctrl+B | search | show or hide the query list |
 | F2 | anywhere | evaluation: every retriever over the judged queries |
 | Ctrl+P | anywhere | commands: hide a column, change k, open another index, export the report |

@@ -13,6 +13,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, OptionList, Static
 
+from searchkit.display import printable
 from searchkit.tui.screens.document import DocumentScreen
 from searchkit.tui.session import SearchResult, Session
 from searchkit.tui.text import query_terms
@@ -44,8 +45,9 @@ class SearchScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(placeholder="Type a query (Enter: search now; ↓ the query list)", id="query", disabled=True)
+        yield Input(placeholder="Type a query (Enter: search now; Tab: to the hits; ↓ the query list)", id="query", disabled=True)
         yield Static(Text("starting…"), id="status")
+        yield Static(id="warnings")
         with Horizontal(id="main"):
             yield QueryList()
             yield Horizontal(id="columns")
@@ -64,6 +66,7 @@ class SearchScreen(Screen[None]):
         self.query_one("#columns").remove_children()
         self.query_one("#main").display = False
         self.query_one("#query", Input).disabled = True
+        self.query_one("#warnings").display = False
         box = self.query_one("#message", Static)
         box.update(Text.assemble(("Cannot search\n\n", "bold red"), message, ("\n\nCtrl+P: open another index   F1: help   Ctrl+Q: quit", "dim")))
         box.display = True
@@ -85,9 +88,12 @@ class SearchScreen(Screen[None]):
         box = self.query_one("#query", Input)
         box.disabled = False
         box.focus()
-        notes = "  ".join(session.warnings)
-        judged = f"{len(session.queries)} judged queries" if session.queries else "no judgments yet (r/n on a hit)"
-        self.set_status(f"index {session.index.name}: {len(session.retrievers)} retrievers, {judged}. {notes}".strip())
+        # warnings stay on screen while the index is open: the status line changes with every search
+        warnings = self.query_one("#warnings", Static)
+        warnings.update(Text("\n".join(f"⚠ {printable(w)}" for w in session.warnings), style="bold yellow"))
+        warnings.display = bool(session.warnings)
+        judged = f"{len(session.queries)} judged queries" if session.queries else "no judgments yet (Tab to the hits, then r/n)"
+        self.set_status(f"index {session.index.name}: {len(session.retrievers)} retrievers, {judged}.")
         if box.value.strip():
             self.run_search(box.value, time.perf_counter(), debounce=False)
 
@@ -122,10 +128,8 @@ class SearchScreen(Screen[None]):
 
     @on(Input.Submitted, "#query")
     def _submitted(self, event: Input.Submitted) -> None:
+        # the box keeps the focus: what is typed next is a query, never a judging key
         self.run_search(event.value, time.perf_counter(), debounce=False)
-        lists = self.query(HitList)
-        if lists:
-            lists.first().focus()
 
     @work(exclusive=True, group="search")
     async def run_search(self, query: str, started: float, debounce: bool) -> None:
@@ -135,7 +139,7 @@ class SearchScreen(Screen[None]):
             return
         if debounce:
             await asyncio.sleep(DEBOUNCE_SECONDS)
-        self.set_status(f"searching “{query}”…", "dim")
+        self.set_status(f"searching “{printable(query)}”…", "dim")
         visible = [r for r in session.retrievers if r.name not in self.hidden]
         result = await asyncio.to_thread(session.search, query, self.k, visible)
         if session is not self.session:
@@ -147,7 +151,7 @@ class SearchScreen(Screen[None]):
     def _shown(self, result: SearchResult, started: float) -> None:
         self.last_latency = time.perf_counter() - started
         shown = sum(min(len(c.hits), result.k) for c in result.columns)
-        self.set_status(f"{shown} hits from {len(result.columns)} retrievers in {self.last_latency * 1000:.0f} ms (query id {result.query_id})")
+        self.set_status(f"{shown} hits from {len(result.columns)} retrievers in {self.last_latency * 1000:.0f} ms (query id {printable(result.query_id)})")
 
     def _render_result(self) -> None:
         session, result = self.session, self.result
@@ -161,7 +165,10 @@ class SearchScreen(Screen[None]):
             for widget in self.query(ResultsColumn):
                 if widget.retriever == column.retriever:
                     widget.show(
-                        ColumnView(column, result.k, result.documents, terms, shared, grades, scores.get(column.retriever), bool(scores))
+                        ColumnView(
+                            column, result.k, result.documents, result.excerpts, terms, shared, grades,
+                            scores.get(column.retriever), bool(scores),
+                        )  # fmt: skip
                     )
 
     def _apply_hidden(self) -> None:
@@ -174,21 +181,52 @@ class SearchScreen(Screen[None]):
     def _judge(self, event: HitList.Judge) -> None:
         self.judge(event.doc_id, event.relevant)
 
-    def judge(self, doc_id: str, relevant: bool) -> int | None:
-        """Save a judgment of `doc_id` for the query shown; returns the grade stored."""
+    @on(HitList.Undo)
+    def _undo(self) -> None:
+        self.undo()
+
+    def judge(self, doc_id: str, relevant: bool | None) -> None:
+        """Save a judgment of `doc_id` for the query shown: relevant, not relevant, or None to clear the user's."""
         session, result = self.session, self.result
         if session is None or result is None:
-            return None
+            return
+        judgments = session.judgments
+        if relevant is None:
+            grade = judgments.clear(result.query_id, doc_id)
+            verdict = "back to no judgment" if grade is None else f"back to the corpus's grade {grade}"
+            self._judged(f"{doc_id}: {verdict} for {result.query_id}")
+            return
         typed = result.query_id not in (session.corpus.queries if session.corpus else {})
-        grade = session.judgments.mark(result.query_id, doc_id, relevant, result.query if typed else None)
+        grade = judgments.mark(result.query_id, doc_id, relevant, result.query if typed else None)
+        verdict = f"relevant (grade {grade})" if relevant else "not relevant"
+        self._judged(f"{doc_id} judged {verdict} for {result.query_id}")
+
+    def undo(self) -> None:
+        """Undo the last judgment change, whichever query it was for."""
+        if self.session is None:
+            return
+        change = self.session.judgments.undo()
+        if change is None:
+            self.notify("no judgment to undo", timeout=3, markup=False)
+        else:
+            self._judged(f"undone: the last change to {change.doc_id} for {change.query_id}")
+
+    def grade(self, doc_id: str) -> int | None:
+        """The grade of `doc_id` for the query shown (the user's, else the corpus's), None when not judged."""
+        if self.session is None or self.result is None:
+            return None
+        return self.session.judgments.grades(self.result.query_id).get(doc_id)
+
+    def _judged(self, message: str) -> None:
+        """Show a judgment change: the columns, the query list (a typed query joins or leaves it), a note."""
+        session = self.session
+        assert session is not None
         self._render_result()
         queries = self.query_one(QueryList)
-        if typed and result.query_id not in queries.queries:
+        if set(queries.queries) != set(session.queries):
             queries.set_queries(session.queries)
-            queries.display = True
-        verdict = f"relevant (grade {grade})" if relevant else "not relevant"
-        self.notify(f"{doc_id} judged {verdict} for {result.query_id}; saved to {session.judgments.path.name}", timeout=3)
-        return grade
+            queries.display = bool(session.queries)
+        self.notify(f"{printable(message)}; saved to {session.judgments.path.name}", timeout=3, markup=False)
 
     @on(OptionList.OptionSelected, "HitList")
     def _open(self, event: OptionList.OptionSelected) -> None:
@@ -197,8 +235,11 @@ class SearchScreen(Screen[None]):
         if session is None or result is None or doc_id is None:
             return
         document = result.documents.get(doc_id) or session.document(doc_id)
+        column = event.option_list.parent
+        retriever = column.retriever if isinstance(column, ResultsColumn) else None
+        span = next((h.span for c in result.columns if c.retriever == retriever for h in c.hits if h.doc_id == doc_id), None)
         if document is not None:
-            self.app.push_screen(DocumentScreen(document, result.query, session.judgments.grades(result.query_id).get(doc_id), self.judge))
+            self.app.push_screen(DocumentScreen(document, result.query, span, self))
 
     @on(OptionList.OptionSelected, "QueryList")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
@@ -217,12 +258,15 @@ class SearchScreen(Screen[None]):
         queries.display = not queries.display and bool(queries.queries)
 
     def on_key(self, event: events.Key) -> None:
-        # ↓ in the query box goes to the query list (or the first column when there is none)
-        if event.key == "down" and self.focused is self.query_one("#query", Input):
-            target = self.query_one(QueryList) if self.query_one(QueryList).display else next(iter(self.query(HitList)), None)
+        # from the query box, Tab goes to the hits and ↓ to the query list (to the hits when there is none)
+        if event.key in ("tab", "down") and self.focused is self.query_one("#query", Input):
+            hits = next((h for h in self.query(HitList) if h.parent is not None and h.parent.display), None)
+            queries = self.query_one(QueryList)
+            target = queries if event.key == "down" and queries.display else hits
             if target is not None:
                 target.focus()
                 event.stop()
+                event.prevent_default()
 
 
 def _shared(result: SearchResult) -> dict[str, tuple[str, int]]:

@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from searchkit.display import printable
 from searchkit.tui.text import highlighted, query_terms
 
 MAX_SHOWN = 200
@@ -28,6 +29,6 @@ class QueryList(OptionList):
             (qid, text) for qid, text in self.queries.items() if all(w in f"{qid} {text}".lower() for w in words)
         ][:MAX_SHOWN]
         terms = query_terms(typed)
-        self.set_options(Option(Text.assemble((f"{qid} ", "dim"), highlighted(text, terms)), id=qid) for qid, text in shown)
+        self.set_options(Option(Text.assemble((f"{printable(qid)} ", "dim"), highlighted(text, terms)), id=qid) for qid, text in shown)
         if shown:
             self.highlighted = 0

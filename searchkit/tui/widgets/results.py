@@ -13,8 +13,10 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from searchkit.corpus import Document
+from searchkit.display import printable
 from searchkit.tui.session import NDCG_CUTOFF, Column, QueryScores
-from searchkit.tui.text import snippet
+from searchkit.tui.text import Excerpt, snippet
+from searchkit.types import Hit
 
 # colours that tell shared documents apart; a document in several columns has the same one in each
 SHARED_COLOURS = ("magenta", "cyan", "yellow", "green", "bright_blue", "bright_red", "bright_magenta", "bright_cyan", "orange3", "spring_green3")
@@ -27,6 +29,7 @@ class ColumnView:
     column: Column
     k: int
     documents: dict[str, Document]
+    excerpts: dict[tuple[str, tuple[int, int] | None], Excerpt]
     terms: set[str]
     shared: dict[str, tuple[str, int]]  # doc id -> (colour, how many columns hold it), for shared documents
     grades: dict[str, int]  # doc id -> judged grade for this query
@@ -40,20 +43,30 @@ class HitList(OptionList):
     BINDINGS = [
         Binding("r", "judge(True)", "Relevant"),
         Binding("n", "judge(False)", "Not relevant"),
+        Binding("c", "judge(None)", "Clear"),
+        Binding("u", "undo", "Undo"),
         Binding("left", "move(-1)", "Column ←", show=False),
         Binding("right", "move(1)", "Column →", show=False),
     ]
 
     class Judge(Message):
-        def __init__(self, doc_id: str, relevant: bool) -> None:
+        """Judge a hit relevant (True), not relevant (False), or clear the user's judgment (None)."""
+
+        def __init__(self, doc_id: str, relevant: bool | None) -> None:
             super().__init__()
             self.doc_id = doc_id
             self.relevant = relevant
 
-    def action_judge(self, relevant: bool) -> None:
+    class Undo(Message):
+        """Undo the last judgment change."""
+
+    def action_judge(self, relevant: bool | None) -> None:
         option = self.highlighted_option
         if option is not None and option.id is not None:
             self.post_message(self.Judge(option.id, relevant))
+
+    def action_undo(self) -> None:
+        self.post_message(self.Undo())
 
     def action_move(self, step: int) -> None:
         lists = list(self.screen.query(HitList))
@@ -75,7 +88,7 @@ class ResultsColumn(Vertical):
         hits = self.query_one(HitList)
         highlighted = hits.highlighted or 0
         width = max(self.content_size.width - 1, 16)  # less the scrollbar
-        hits.set_options(_option(rank, hit.doc_id, hit.score, view, width) for rank, hit in enumerate(view.column.hits[: view.k], 1))
+        hits.set_options(_option(rank, hit, view, width) for rank, hit in enumerate(view.column.hits[: view.k], 1))
         if hits.option_count:
             hits.highlighted = min(highlighted, hits.option_count - 1)
 
@@ -91,8 +104,9 @@ def _header(view: ColumnView) -> Text:
     return Text("not judged (r: relevant)" if not view.judged else "", style="dim")
 
 
-def _option(rank: int, doc_id: str, score: float, view: ColumnView, width: int) -> Option:
-    """Rank, judgment, shared marker, score and id; the title; two lines of snippet."""
+def _option(rank: int, hit: Hit, view: ColumnView, width: int) -> Option:
+    """Rank, judgment, shared marker, score and id; the title; two lines of snippet (of the matched passage, if any)."""
+    doc_id = hit.doc_id
     document = view.documents.get(doc_id)
     grade = view.grades.get(doc_id)
     if grade is None:
@@ -101,11 +115,12 @@ def _option(rank: int, doc_id: str, score: float, view: ColumnView, width: int) 
         mark = Text("✓ ", style="bold green") if grade > 0 else Text("✗ ", style="bold red")
     colour, count = view.shared.get(doc_id, ("", 0))
     shared = Text(f"●{count} ", style=f"bold {colour}") if count else Text("   ")
-    title = Text(document.title if document and document.title else "(untitled)", style="bold")
+    title = Text(printable(document.title) if document and document.title else "(untitled)", style="bold")
     title.truncate(width, overflow="ellipsis")
+    excerpt = view.excerpts.get((doc_id, hit.span))
     prompt = Text.assemble(
-        (f"{rank:>2} ", "bold"), mark, shared, (f"{score:.3f} ", "cyan"), (doc_id, "dim"), "\n",
+        (f"{rank:>2} ", "bold"), mark, shared, (f"{hit.score:.3f} ", "cyan"), (printable(doc_id), "dim"), "\n",
         title, "\n",
-        snippet(document.text if document else "", view.terms, 7 * width // 4), "\n ",  # a blank line between hits
+        snippet(excerpt, view.terms, 7 * width // 4) if excerpt else "", "\n ",  # a blank line between hits
     )
     return Option(prompt, id=doc_id)
