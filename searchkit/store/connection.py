@@ -65,11 +65,20 @@ def _connect_server(url: str) -> QdrantClient:
         raise StoreError(f"--qdrant-url {redact(url)}: {error}; give a URL such as http://localhost:6333") from None
     guarded = _Guarded(client, where)
     try:
-        guarded.get_collections()  # one cheap request: fail here, before anything slow, if the server does not answer
+        guarded.info()  # one cheap request: fail here, before anything slow, if the server does not answer
     except StoreError:
         client.close()
         raise
     return guarded  # type: ignore[return-value]
+
+
+def check_server(url: str, collection: str) -> None:
+    """Fail now, not after models have loaded, if the server at `url` does not answer or refuses our API key."""
+    client = _connect_server(url)
+    try:
+        client.collection_exists(collection)
+    finally:
+        client.close()
 
 
 def _timeout() -> int:
@@ -98,7 +107,9 @@ def _open_embedded(storage: Path) -> QdrantClient:
             "or run a Qdrant server (docker compose up) and pass --qdrant-url"
         ) from None
     except OSError as error:
-        raise StoreError(f"cannot open the embedded index at {storage}: {error.strerror or error}; check its permissions") from None
+        raise StoreError(
+            f"cannot open the embedded index at {storage}: {error.filename or storage}: {error.strerror or error}"
+        ) from None
     except Exception as error:  # local mode reads JSON, SQLite and pickles: any failure here means damaged files
         raise _damaged(storage, error) from None
 
