@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from searchkit.encoders import Encoder
 from searchkit.errors import SearchkitError
-from searchkit.index import HOME_VARIABLE, URL_VARIABLE, Index
+from searchkit.index import HOME_VARIABLE, URL_VARIABLE, Index, default_url
 from searchkit.retrieval.lexical import BM25Settings
 
 if TYPE_CHECKING:
@@ -131,6 +131,16 @@ def open_retrievers_from_args(
     for warning in index.coverage_warnings([r.name for r in retrievers]):
         print(f"searchkit: warning: {warning}", file=sys.stderr)
     return retrievers
+
+
+def check_index_target(args: argparse.Namespace, name: str) -> None:
+    """Fail before any model loads: an index name or home folder that cannot work, or a server that does not answer."""
+    from searchkit.store.connection import check_server
+
+    collection, _ = Index.locate(name, args.home)
+    url = args.qdrant_url or default_url()
+    if url:
+        check_server(url, collection)
 
 
 def open_index(args: argparse.Namespace, name: str, *, create: bool = False) -> Index:

@@ -88,6 +88,8 @@ def run(args: argparse.Namespace) -> int:
         raise SearchkitError(str(error)) from None
     if not metrics:
         raise SearchkitError("--metrics names no metric")
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        raise SearchkitError(f"--out {args.out} is a file; give a folder for the run files and reports")
     corpus = load_corpus(args.corpus, args.split)
     print(describe_corpus(corpus), file=sys.stderr)
     if not args.judgments:

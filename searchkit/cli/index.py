@@ -8,6 +8,7 @@ from searchkit.cli.common import (
     DEFAULT_ENCODERS,
     add_encoder_options,
     add_index_options,
+    check_index_target,
     describe_corpus,
     describe_index_report,
     positive_int,
@@ -38,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
 
     corpus = load_corpus(args.corpus, args.split)
     print(describe_corpus(corpus))
+    check_index_target(args, args.name or corpus.name)
     quiet_transformers()
     with progress_bar() as progress:
         report = build_index(

@@ -11,6 +11,7 @@ from searchkit.cli.common import (
     add_index_options,
     add_retriever_options,
     bm25_settings,
+    check_index_target,
     positive_int,
     quiet_transformers,
     rrf_weights,
@@ -37,6 +38,8 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.index and (args.corpus is not None or not _is_corpus(Path(args.index))):
+        check_index_target(args, args.index)  # a bad name, home or server: say so before the app starts
     import torch
 
     from searchkit.tui.app import SearchkitApp
