@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -37,6 +38,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.run(args)
     except SearchkitError as error:
         print(f"searchkit: error: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:  # a file that cannot be read or written: permissions, a full disk
+        where = f"{error.filename}: " if error.filename else ""
+        if error.errno == errno.ENOSPC:
+            hint = "free some space and run the command again (what was written before is kept)"
+        else:
+            hint = "check that path and its permissions, then run the command again"
+        print(f"searchkit: error: {where}{error.strerror or error}; {hint}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("searchkit: interrupted; what was written is kept (run the same command again to resume)", file=sys.stderr)
