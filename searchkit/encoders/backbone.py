@@ -12,6 +12,7 @@ import numpy as np
 
 from searchkit.encoders.base import normalize
 from searchkit.encoders.model_folders import ModelSource
+from searchkit.errors import ModelNotAvailableError
 from searchkit.encoders.poolings import POOLINGS
 from searchkit.types import TextKind
 
@@ -23,12 +24,19 @@ class Backbone:
         from sentence_transformers import SentenceTransformer
 
         self.source = source
-        self.model = SentenceTransformer(
-            str(source.path),
-            local_files_only=True,
-            trust_remote_code=False,
-            model_kwargs={"use_safetensors": not allow_pickle},
-        )
+        try:
+            self.model = SentenceTransformer(
+                str(source.path),
+                local_files_only=True,
+                trust_remote_code=False,
+                model_kwargs={"use_safetensors": not allow_pickle},
+            )
+        except (OSError, ValueError, KeyError, TypeError) as error:  # what transformers raises for a folder it cannot use
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise ModelNotAvailableError(
+                f"model {source.name!r} ({source.path}) cannot be loaded: {reason}; check that the folder holds a "
+                "complete model (config.json, tokenizer files, weights)"
+            ) from None
         self.model.eval()
         self.token_dimension = int(self.model[0].get_embedding_dimension())
         self.sentence_dimension = int(self.model.get_embedding_dimension() or self.token_dimension)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -63,16 +64,54 @@ def _from_hub_cache(repo_id: str) -> Path:
 
 
 def _check_weights(name: str, path: Path, allow_pickle: bool) -> None:
-    if any(path.rglob(SAFE_WEIGHTS)):
+    """The folder the model loads from holds a readable config.json and weights beside it (not only deeper down)."""
+    folder = _transformer_folder(name, path)
+    if not isinstance(_read_json(name, folder / "config.json", required=True), dict):
+        raise ModelNotAvailableError(f"model {name!r}: {folder / 'config.json'} is not a JSON object; the model folder is damaged")
+    if any(folder.glob(SAFE_WEIGHTS)):
         return
-    if any(path.rglob(PICKLE_WEIGHTS)):
+    if any(folder.glob(PICKLE_WEIGHTS)):
         if allow_pickle:
             return
         raise ModelNotAvailableError(
             f"model {name!r} ({path}) has only pickle weights (*.bin), which can run code when loaded; "
             "convert them to safetensors, or pass --allow-pickle if you trust the source"
         )
-    raise ModelNotAvailableError(f"model {name!r} ({path}) has no weights (*.safetensors)")
+    deeper = next((f for pattern in (SAFE_WEIGHTS, PICKLE_WEIGHTS) for f in sorted(folder.rglob(pattern))), None)
+    if deeper is not None:
+        raise ModelNotAvailableError(
+            f"model {name!r} ({folder}) has no weights beside its config.json, only in the subfolder "
+            f"{deeper.parent}; point MODEL at the folder that holds config.json and the weights together"
+        )
+    raise ModelNotAvailableError(f"model {name!r} ({folder}) has no weights (*.safetensors)")
+
+
+def _transformer_folder(name: str, path: Path) -> Path:
+    """Where the transformer's config and weights are: `path`, or the Transformer module's folder a modules.json names."""
+    modules = _read_json(name, path / "modules.json", required=False)
+    if not isinstance(modules, list):
+        return path
+    for module in modules:
+        if isinstance(module, dict) and str(module.get("type", "")).endswith(".Transformer"):
+            return path / str(module.get("path", ""))
+    return path
+
+
+def _read_json(name: str, file: Path, *, required: bool) -> object:
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if required:
+            raise ModelNotAvailableError(f"model {name!r}: {file} is missing; this is not a complete model folder") from None
+        return None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ModelNotAvailableError(f"model {name!r}: cannot read {file} ({error}); check the file") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ModelNotAvailableError(
+            f"model {name!r}: {file}:{error.lineno}: invalid JSON ({error.msg}); the model folder is damaged, copy it again"
+        ) from None
 
 
 def fingerprint(path: Path, allow_pickle: bool = False) -> str:
