@@ -51,9 +51,11 @@ def check_index_name(name: str, given: str | Path | None = None) -> str:
 
 def check_home(home: Path) -> Path:
     """`home` if it is a folder of indexes (or can become one), else an error saying what to change."""
-    if home.exists() and not home.is_dir():
+    existing = next((path for path in (home, *home.parents) if path.exists()), home)
+    if not existing.is_dir() and existing.exists():
+        problem = "is not a folder" if existing == home else f"cannot be created: {existing} is a file"
         raise SearchkitError(
-            f"index home {home} is not a folder; point --home or ${HOME_VARIABLE} at a folder (it is created if missing)"
+            f"index home {home} {problem}; point --home or ${HOME_VARIABLE} at a folder (it is created if missing)"
         )
     return home
 
