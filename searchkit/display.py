@@ -35,7 +35,8 @@ def printable(text: str, *, lines: bool = False) -> str:
 
 
 def printable_json(text: str) -> str:
-    """JSON text (as json.dumps writes it) with every unsafe character written as a `\\uXXXX` escape.
+    """JSON text (as json.dumps writes it) with every unsafe character in it written as a `\\uXXXX` escape.
 
-    They can only occur inside strings, so the JSON still holds exactly the same values."""
-    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    Raw, they can only be in strings (newlines and tabs there are escaped already; raw ones are the
+    layout's), so the JSON holds exactly the same values."""
+    return _UNSAFE.sub(lambda m: m.group() if m.group() in "\n\r\t" else f"\\u{ord(m.group()):04x}", text)
