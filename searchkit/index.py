@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from searchkit.corpus import Corpus, load_corpus
+from searchkit.corpus.beir import is_beir_folder
 from searchkit.encoders import Encoder
 from searchkit.errors import IndexDamagedError, IndexMismatchError, IndexNotFoundError, SearchkitError
 from searchkit.store import VectorStore, holds_embedded_store, open_store
@@ -75,6 +76,16 @@ class EncoderRecord:
     dimension: int
     fingerprint: str
     documents: int = 0  # points holding a vector from this model, counted after each indexing run
+    # How long documents are seen: {"long_docs": "maxp" | "first", "tokens": window size in word pieces,
+    # and for windows "stride" and "scheme"}; None for an encoder that reads each document whole.
+    windows: dict[str, Any] | None = None
+    long_documents: int = 0  # documents longer than one window, counted after each run
+    windowed: int = 0  # documents whose every window holds a vector from this model
+
+    @property
+    def long_docs(self) -> str:
+        """How this encoder's index sees long documents: "maxp" (best window), "first" (truncated) or "whole"."""
+        return self.windows["long_docs"] if self.windows else "whole"
 
 
 @dataclass
@@ -83,11 +94,19 @@ class Manifest:
     corpus_path: str
     split: str
     encoders: dict[str, EncoderRecord] = field(default_factory=dict)
+    corpus_kind: str = ""
+    corpus_documents: int = 0  # documents in the corpus at the last indexing run
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "format": MANIFEST_FORMAT,
-            "corpus": {"name": self.corpus_name, "path": self.corpus_path, "split": self.split},
+            "corpus": {
+                "name": self.corpus_name,
+                "path": self.corpus_path,
+                "split": self.split,
+                "kind": self.corpus_kind,
+                "documents": self.corpus_documents,
+            },
             "encoders": {spec: asdict(record) for spec, record in self.encoders.items()},
         }
 
@@ -95,7 +114,17 @@ class Manifest:
     def from_dict(cls, data: dict[str, Any]) -> Manifest:
         corpus = data.get("corpus", {})
         encoders = {spec: EncoderRecord(**record) for spec, record in data.get("encoders", {}).items()}
-        return cls(corpus.get("name", ""), corpus.get("path", ""), corpus.get("split", "test"), encoders)
+        return cls(
+            corpus.get("name", ""), corpus.get("path", ""), corpus.get("split", "test"), encoders,
+            corpus.get("kind", ""), corpus.get("documents", 0),
+        )  # fmt: skip
+
+
+def corpus_kind(path: Path) -> str:
+    """What a corpus path holds, in words: "BEIR folder", "text folder", ".jsonl file", ..."""
+    if path.is_dir():
+        return "BEIR folder" if is_beir_folder(path) else "text folder"
+    return f"{''.join(path.suffixes[-2:]) or path.name} file"
 
 
 class Index:
@@ -170,18 +199,39 @@ class Index:
             )
         return record
 
+    @property
+    def location(self) -> str:
+        """Where the index lives, for messages: its folder, or its collection on a server."""
+        return str(self.folder) if self.store.location == "embedded" else f"collection {self.name!r} on {self.store.location}"
+
     def coverage_warnings(self, specs: list[str] | None = None) -> list[str]:
-        """A line for each encoder (of `specs`, default all) whose vectors cover only part of the index."""
+        """A line for a partial index (an interrupted run), and for each encoder (of `specs`, default
+        all) whose vectors or windows cover only part of it."""
         if not self.store.exists():
             return []
-        records = {spec: r for spec, r in self.manifest.encoders.items() if specs is None or spec in specs}
-        total = self.store.count() if records else 0
-        return [
-            f"{spec} covers {record.documents} of {total} documents (indexing was interrupted or ran "
-            f"without it); run `searchkit index` with --encoders {spec} to complete it"
-            for spec, record in records.items()
-            if record.documents < total
-        ]
+        manifest = self.manifest
+        total = self.store.count()
+        complete = f"run `searchkit index {manifest.corpus_path} --name {self.name}` to complete it"
+        warnings = []
+        if total < manifest.corpus_documents:
+            warnings.append(
+                f"index {self.name!r} holds {total} of the {manifest.corpus_documents} documents of its corpus "
+                f"(indexing was interrupted): results and scores leave the others out; {complete}"
+            )
+        for spec, record in manifest.encoders.items():
+            if specs is not None and spec not in specs:
+                continue
+            if record.documents < total:
+                warnings.append(
+                    f"{spec} covers {record.documents} of {total} documents (indexing was interrupted or ran "
+                    f"without it); {complete} with --encoders {spec}"
+                )
+            elif record.long_docs == "maxp" and record.windowed < record.documents:
+                warnings.append(
+                    f"{spec} has the windows of only {record.windowed} of {record.documents} documents (indexing "
+                    f"was interrupted): the others are scored by their start alone; {complete}"
+                )
+        return warnings
 
     def corpus(self) -> Corpus:
         """The corpus the index was built from (read again from its recorded path)."""

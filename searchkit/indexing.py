@@ -4,6 +4,12 @@ Every point records a hash of its document and, per vector, the fingerprint of t
 made it. A run encodes only what is missing or stale: new or changed documents get every
 requested vector; unchanged ones get only the vectors they lack. Work is written chunk by
 chunk, so an interrupted run (Ctrl-C, SIGKILL) resumes where it stopped.
+
+Long documents (`long_docs="maxp"`, the default) are seen whole: besides the vector of its start
+(what plain truncation keeps), a document longer than an encoder reads gets a window point per
+further window of the encoder's own tokenizer and length, overlapping by `size - stride` pieces;
+a search scores the document by its best window. Window settings are recorded per encoder, and
+changing them re-encodes only the windows.
 """
 
 from __future__ import annotations
@@ -14,15 +20,20 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 
 from searchkit.corpus import Corpus, Document
-from searchkit.encoders import Encoder, encode_all, load_encoders
-from searchkit.index import EncoderRecord, Index, Manifest, vector_name
-from searchkit.store import PointState
+from searchkit.encoders import Encoder, WindowedEncoder, encode_all, load_encoders
+from searchkit.errors import IndexMismatchError, SearchkitError
+from searchkit.index import EncoderRecord, Index, Manifest, corpus_kind, vector_name
+from searchkit.store import DocumentPoint, PointState, WindowPoint
 
 ProgressCallback = Callable[[int, int], None]  # (documents encoded so far, documents to encode)
+LongDocs = Literal["maxp", "first"]
+STRIDE_FRACTION = 0.75  # default stride: three quarters of a window, so neighbours overlap by a quarter
+REMOVAL_GUARD = 0.5  # a run that would remove more than this share of the indexed documents stops
 
 
 @dataclass
@@ -34,6 +45,8 @@ class IndexReport:
     changed: int = 0
     removed: int = 0
     encoded: dict[str, int] = field(default_factory=dict)  # spec -> documents encoded this run
+    windows: dict[str, int] = field(default_factory=dict)  # spec -> window points encoded this run
+    long_documents: dict[str, int] = field(default_factory=dict)  # spec -> indexed documents longer than it reads
     to_encode: int = 0
     done: int = 0
     seconds: float = 0.0
@@ -52,6 +65,9 @@ def build_index(
     home: Path | None = None,
     url: str | None = None,
     allow_pickle: bool = False,
+    long_docs: LongDocs = "maxp",
+    stride: int | None = None,
+    allow_removal: bool = False,
     batch_size: int = 32,
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
@@ -62,7 +78,10 @@ def build_index(
     """
     loaded = load_encoders(encoders, allow_pickle=allow_pickle)
     with Index.open(name or corpus.name, home=home, url=url, create=True) as index:
-        return index_corpus(corpus, loaded, index, batch_size=batch_size, progress=progress, cancel=cancel)
+        return index_corpus(
+            corpus, loaded, index, long_docs=long_docs, stride=stride, allow_removal=allow_removal,
+            batch_size=batch_size, progress=progress, cancel=cancel,
+        )  # fmt: skip
 
 
 def index_corpus(
@@ -70,34 +89,47 @@ def index_corpus(
     encoders: Sequence[Encoder],
     index: Index,
     *,
+    long_docs: LongDocs = "maxp",
+    stride: int | None = None,
+    allow_removal: bool = False,
     batch_size: int = 32,
     chunk_size: int = 128,
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
 ) -> IndexReport:
-    """Bring `index` up to date with `corpus` for `encoders`; returns what was done."""
+    """Bring `index` up to date with `corpus` for `encoders`; returns what was done.
+
+    `stride` (word pieces; default: three quarters of each encoder's window) sets where windows
+    start. The index stays bound to the corpus it was built from: another corpus under its name
+    is an error, and so is a run that would remove most of its documents, unless `allow_removal`.
+    """
     started = time.perf_counter()
-    records = {e.spec: EncoderRecord(e.spec, vector_name(e.spec), e.dimension, e.fingerprint) for e in encoders}
+    records = {e.spec: _record(e, long_docs, stride) for e in encoders}
+    states = index.store.states() if index.store.exists() else {}
+    _check_corpus(index, corpus, states, allow_removal)
     manifest = _prepare_collection(index, corpus, records)
-    states = index.store.states()
     report = IndexReport(index.name, len(corpus.documents), len(corpus.skipped_empty))
 
     removed = [doc_id for doc_id in states if doc_id not in corpus.documents]
     index.store.delete(removed)
     report.removed = len(removed)
+    live_schemes = {r.windows["scheme"] for r in manifest.encoders.values() if r.windows and "scheme" in r.windows}
+    index.store.delete_windows(keep_schemes=sorted(live_schemes))  # windows of settings no encoder uses now
 
-    # (whole rewrite?, encoder specs needed) -> documents
-    plan: dict[tuple[bool, frozenset[str]], list[Document]] = {}
+    # (whole rewrite?, specs whose document vector is needed, specs whose windows are needed) -> documents
+    plan: dict[tuple[bool, frozenset[str], frozenset[str]], list[Document]] = {}
+    windowed = frozenset(spec for spec, record in records.items() if record.windows and "scheme" in record.windows)
     for doc in corpus.documents.values():
         state = states.get(doc.id)
         if state is None or state.content_hash != doc.content_hash:
             report.added += state is None
             report.changed += state is not None
-            plan.setdefault((True, frozenset(records)), []).append(doc)
+            plan.setdefault((True, frozenset(records), windowed), []).append(doc)
             continue
-        needed = frozenset(s for s, r in records.items() if state.vectors.get(r.vector) != r.fingerprint)
-        if needed:
-            plan.setdefault((False, needed), []).append(doc)
+        first = frozenset(s for s, r in records.items() if state.vectors.get(r.vector) != r.fingerprint)
+        windows = frozenset(s for s in windowed if state.windows.get(records[s].vector) != records[s].windows["scheme"])
+        if first or windows:
+            plan.setdefault((False, first, windows), []).append(doc)
     report.to_encode = sum(len(docs) for docs in plan.values())
     if progress:
         progress(0, report.to_encode)
@@ -106,34 +138,123 @@ def index_corpus(
     try:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="searchkit-writer") as writer:
             pending: Future[None] | None = None
-            for (rewrite, specs), docs in plan.items():
-                group = [by_spec[s] for s in sorted(specs)]
+            for (rewrite, first, windows), docs in plan.items():
                 docs.sort(key=lambda d: -len(d.content))  # similar lengths batch with less padding
                 for start in range(0, len(docs), chunk_size):
                     if cancel is not None and cancel.is_set():
                         report.cancelled = True
                         break
                     chunk = docs[start : start + chunk_size]
-                    vectors = encode_all(group, [d.content for d in chunk], "document", batch_size)
+                    encoded = _encode_chunk(chunk, [by_spec[s] for s in sorted(first)], [by_spec[s] for s in sorted(windows)], records, batch_size)
                     if pending is not None:
                         pending.result()  # one write in flight while the next chunk encodes
-                    pending = writer.submit(_write_chunk, index, chunk, vectors, records, states, rewrite)
-                    for spec in specs:
-                        report.encoded[spec] = report.encoded.get(spec, 0) + len(chunk)
+                    pending = writer.submit(_write_chunk, index, chunk, encoded, records, states, rewrite)
+                    long_docs = len({w.doc_id for w in encoded.windows})
+                    for spec in first | windows:
+                        count = len(chunk) if spec in first else long_docs
+                        report.encoded[spec] = report.encoded.get(spec, 0) + count
+                    for spec in windows:
+                        report.windows[spec] = report.windows.get(spec, 0) + encoded.window_count
                     report.done += len(chunk)
                     if progress:
                         progress(report.done, report.to_encode)
             if pending is not None:
                 pending.result()
     finally:
-        _record_coverage(index, manifest)  # also when interrupted: what was written counts
+        manifest = _record_coverage(index, manifest)  # also when interrupted: what was written counts
+    report.long_documents = {spec: manifest.encoders[spec].long_documents for spec in records}
     report.seconds = time.perf_counter() - started
     return report
 
 
+def _record(encoder: Encoder, long_docs: LongDocs, stride: int | None) -> EncoderRecord:
+    """What the manifest records of an encoder: its vector, model and window settings."""
+    windows: dict[str, Any] | None = None
+    if isinstance(encoder, WindowedEncoder):
+        size = encoder.max_tokens
+        windows = {"long_docs": long_docs, "tokens": size}
+        if long_docs == "maxp":
+            step = stride or max(1, round(STRIDE_FRACTION * size))
+            if not 1 <= step <= size:
+                raise SearchkitError(f"--stride {step} must be between 1 and {encoder.spec}'s window of {size} word pieces")
+            windows |= {"stride": step, "scheme": f"{encoder.fingerprint}-{size}-{step}"}
+    return EncoderRecord(encoder.spec, vector_name(encoder.spec), encoder.dimension, encoder.fingerprint, windows=windows)
+
+
+def _check_corpus(index: Index, corpus: Corpus, states: dict[str, PointState], allow_removal: bool) -> None:
+    """Refuse another corpus under an index's name, and a run that would remove most of what is indexed."""
+    if not states and not index.store.exists():
+        return
+    bound = index.manifest
+    if bound.corpus_path and Path(bound.corpus_path) != corpus.path:
+        raise IndexMismatchError(
+            f"index {index.name!r} holds the corpus at {bound.corpus_path} ({bound.corpus_kind or 'unknown kind'}), "
+            f"not {corpus.path} ({corpus_kind(corpus.path)}): give this one another name with --name, "
+            f"or delete {index.location} first to replace it"
+        )
+    removed = sum(doc_id not in corpus.documents for doc_id in states)
+    if removed and not allow_removal and removed > REMOVAL_GUARD * len(states):
+        raise SearchkitError(
+            f"{corpus.path} now holds {len(corpus.documents)} documents, so this run would remove {removed} of the "
+            f"{len(states)} documents in index {index.name!r}; check the corpus (an empty or cut-short file?), "
+            "or pass --allow-removal to remove them"
+        )
+
+
+@dataclass
+class EncodedChunk:
+    vectors: dict[str, np.ndarray]  # spec -> a row per document: the vector of its start
+    spans: list[dict[str, tuple[int, int]]]  # per document: vector name -> its first window, when longer
+    windows: list[WindowPoint]
+    schemes: dict[str, str] = field(default_factory=dict)  # vector name -> window scheme computed for every document
+
+    @property
+    def window_count(self) -> int:
+        return len(self.windows)
+
+
+def _encode_chunk(
+    docs: list[Document],
+    first: list[Encoder],
+    windowed: list[Encoder],
+    records: dict[str, EncoderRecord],
+    batch_size: int,
+) -> EncodedChunk:
+    """Vectors of the documents' starts for `first`, and of their further windows for `windowed`."""
+    contents = [d.content for d in docs]
+    chunk = EncodedChunk(encode_all(first, contents, "document", batch_size) if first else {}, [{} for _ in docs], [])
+    schemes: dict[str, list[Encoder]] = {}
+    for encoder in {*first, *windowed}:
+        if isinstance(encoder, WindowedEncoder):
+            record = records[encoder.spec]
+            schemes.setdefault(record.windows.get("scheme") or f"first-{encoder.fingerprint}", []).append(encoder)
+    for scheme, group in schemes.items():
+        stride = records[group[0].spec].windows.get("stride") or group[0].max_tokens
+        spans = group[0].windows(contents, stride)  # type: ignore[attr-defined]
+        for row, doc_spans in enumerate(spans):
+            if len(doc_spans) > 1:
+                chunk.spans[row].update({records[e.spec].vector: doc_spans[0] for e in group})
+        encoders = [e for e in group if e in windowed]
+        if not encoders:
+            continue
+        chunk.schemes.update({records[e.spec].vector: scheme for e in encoders})
+        owners = [(row, number, span) for row, doc_spans in enumerate(spans) for number, span in enumerate(doc_spans[1:], start=1)]
+        vectors = encode_all(encoders, [contents[row][s:e] for row, _, (s, e) in owners], "document", batch_size)
+        for i, (row, number, span) in enumerate(owners):
+            names = {e.spec: records[e.spec].vector for e in encoders}
+            chunk.windows.append(
+                WindowPoint(
+                    docs[row].id, scheme, number, span,
+                    {names[spec]: vectors[spec][i].tolist() for spec in names},
+                    {names[spec]: records[spec].fingerprint for spec in names},
+                )  # fmt: skip
+            )
+    return chunk
+
+
 def _prepare_collection(index: Index, corpus: Corpus, records: dict[str, EncoderRecord]) -> Manifest:
     """Create the collection, or add the vectors it lacks; returns the manifest as stored."""
-    manifest = Manifest(corpus.name, str(corpus.path), corpus.split, dict(records))
+    manifest = Manifest(corpus.name, str(corpus.path), corpus.split, dict(records), corpus_kind(corpus.path), len(corpus.documents))
     if not index.store.exists():
         index.store.create({r.vector: r.dimension for r in records.values()}, manifest.to_dict())
         return manifest
@@ -147,49 +268,61 @@ def _prepare_collection(index: Index, corpus: Corpus, records: dict[str, Encoder
         if record.vector not in held:
             index.store.add_vector(record.vector, record.dimension)
     # Encoders indexed earlier but not named in this run keep their vectors and their records;
-    # the coverage of an unchanged model holds until this run recounts it.
+    # the coverage of an unchanged model holds until this run recounts it. An encoder switched to
+    # `first` keeps the windows it has, for a later `maxp` run.
     for spec, record in records.items():
         old = stored.encoders.get(spec)
         if old is not None and old.fingerprint == record.fingerprint:
-            records[spec] = replace(record, documents=old.documents)
+            kept = replace(record, documents=old.documents, long_documents=old.long_documents, windowed=old.windowed)
+            if record.windows and record.windows["long_docs"] == "first" and old.windows and "scheme" in old.windows:
+                kept = replace(kept, windows={**old.windows, "long_docs": "first"})
+            records[spec] = kept
     manifest.encoders = {**stored.encoders, **records}
     index.store.update_manifest(manifest.to_dict())
     return manifest
 
 
-def _record_coverage(index: Index, manifest: Manifest) -> None:
-    """Count, per encoder, the points holding a vector from its current model."""
+def _record_coverage(index: Index, manifest: Manifest) -> Manifest:
+    """Count, per encoder, the documents holding its current vector, the long ones, and those with all their windows."""
     states = index.store.states().values()
     manifest.encoders = {
-        spec: replace(record, documents=sum(s.vectors.get(record.vector) == record.fingerprint for s in states))
+        spec: replace(
+            record,
+            documents=sum(s.vectors.get(record.vector) == record.fingerprint for s in states),
+            long_documents=sum(record.vector in s.spans for s in states),
+            windowed=sum(s.windows.get(record.vector) == (record.windows or {}).get("scheme") for s in states),
+        )
         for spec, record in manifest.encoders.items()
     }
     index.store.update_manifest(manifest.to_dict())
+    return manifest
 
 
 def _write_chunk(
     index: Index,
     docs: list[Document],
-    vectors: dict[str, np.ndarray],
+    encoded: EncodedChunk,
     records: dict[str, EncoderRecord],
     states: dict[str, PointState],
     rewrite: bool,
 ) -> None:
-    """Whole points: new vectors plus, for unchanged documents, the vectors they already hold."""
-    kept: list[dict[str, list[float]]] = [{} for _ in docs]
-    fingerprints: list[dict[str, str]] = [{} for _ in docs]
-    if not rewrite:
-        new_names = {records[spec].vector for spec in vectors}
-        existing = index.store.vectors([d.id for d in docs])
-        for row, doc in enumerate(docs):
-            old = states[doc.id].vectors
-            for name, vector in existing.get(doc.id, {}).items():
-                if name not in new_names and name in old:
-                    kept[row][name] = vector
-                    fingerprints[row][name] = old[name]
-    for spec, matrix in vectors.items():
-        record = records[spec]
-        for row in range(len(docs)):
-            kept[row][record.vector] = matrix[row].tolist()
-            fingerprints[row][record.vector] = record.fingerprint
-    index.store.upsert(docs, kept, fingerprints)
+    """Window points first, then whole document points: new vectors plus, for unchanged documents,
+    what they already hold (so a run killed in between redoes the windows, never trusts half of them)."""
+    if rewrite:
+        index.store.delete_windows([d.id for d in docs])
+    index.store.upsert_windows(encoded.windows)
+    new_names = {records[spec].vector for spec in encoded.vectors}
+    existing = {} if rewrite else index.store.vectors([d.id for d in docs])
+    points = []
+    for row, doc in enumerate(docs):
+        old = PointState("", {}) if rewrite else states[doc.id]
+        vectors = {name: v for name, v in existing.get(doc.id, {}).items() if name not in new_names and name in old.vectors}
+        fingerprints = {name: old.vectors[name] for name in vectors}
+        for spec, matrix in encoded.vectors.items():
+            vectors[records[spec].vector] = matrix[row].tolist()
+            fingerprints[records[spec].vector] = records[spec].fingerprint
+        windows = {name: scheme for name, scheme in old.windows.items() if name in fingerprints}
+        windows |= {name: scheme for name, scheme in encoded.schemes.items() if name in fingerprints}
+        spans = {name: span for name, span in old.spans.items() if name in fingerprints} | encoded.spans[row]
+        points.append(DocumentPoint(doc, vectors, fingerprints, windows, spans))
+    index.store.upsert(points)

@@ -119,7 +119,7 @@ def test_an_encoder_left_out_of_a_run_is_reported_as_partial(tmp_path: Path, tin
         assert {r.documents for r in index.manifest.encoders.values()} == {7}
 
         docs = TINY_DOCS + [{"_id": "cello", "title": "Cello", "text": "The cello is played seated."}]
-        grown = load_corpus(write_beir(tmp_path / "grown", docs, TINY_QUERIES, TINY_QRELS))
+        grown = load_corpus(write_beir(tiny_corpus, docs, TINY_QUERIES, TINY_QRELS))  # the corpus grew in place
         index_corpus(grown, [encoders["sbert:minilm"]], index)
         records = index.manifest.encoders
         assert (records["sbert:minilm"].documents, records["cls:minilm"].documents) == (8, 7)
@@ -134,9 +134,13 @@ def test_manifest_records_corpus_encoders_fingerprints_dimensions(tiny_index_hom
         raw = index.store.client.get_collection("tiny").config.metadata["searchkit"]
     assert raw == manifest
     assert manifest["format"] == 1
-    assert manifest["corpus"] == {"name": "tiny", "path": str(tiny_corpus.resolve()), "split": "test"}
+    assert manifest["corpus"] == {"name": "tiny", "path": str(tiny_corpus.resolve()), "split": "test", "kind": "BEIR folder", "documents": 7}
+    windows = {"long_docs": "maxp", "tokens": 254, "stride": 190}  # MiniLM reads 256 pieces, 2 of them [CLS] and [SEP]
     assert manifest["encoders"] == {
-        e.spec: {"spec": e.spec, "vector": vector_name(e.spec), "dimension": 384, "fingerprint": e.fingerprint, "documents": 7}
+        e.spec: {
+            "spec": e.spec, "vector": vector_name(e.spec), "dimension": 384, "fingerprint": e.fingerprint, "documents": 7,
+            "windows": {**windows, "scheme": f"{e.fingerprint}-254-190"}, "long_documents": 0, "windowed": 7,
+        }  # fmt: skip
         for e in minilm_encoders
     }
 

@@ -59,6 +59,34 @@ def add_encoder_options(parser: argparse.ArgumentParser, default: str | None) ->
     parser.add_argument("--allow-pickle", action="store_true", help="allow loading pickle (*.bin) weights you trust")
 
 
+def add_long_docs_options(parser: argparse.ArgumentParser, *, indexing: bool, both: bool = False) -> None:
+    """--long-docs (and, when the command indexes, --stride and --allow-removal)."""
+    choices = ["maxp", "first", *(["both"] if both else [])]
+    default = "maxp" if indexing else None
+    parser.add_argument(
+        "--long-docs", choices=choices, default=default,
+        help="a document longer than an encoder reads scores by its best window (maxp) or by its start alone, "
+        "as plain truncation does (first)" + ("; both: a row for each" if both else "")
+        + (f" (default: {default})" if default else " (default: as indexed)"),
+    )  # fmt: skip
+    if indexing:
+        parser.add_argument(
+            "--stride", type=positive_int, metavar="PIECES",
+            help="word pieces from one window's start to the next (default: 3/4 of each encoder's window)",
+        )  # fmt: skip
+        parser.add_argument(
+            "--allow-removal", action="store_true",
+            help="let this run remove more than half of the indexed documents (those the corpus no longer holds)",
+        )  # fmt: skip
+
+
+def long_docs_modes(args: argparse.Namespace) -> tuple[str, ...]:
+    """The --long-docs settings to search with: () for as indexed."""
+    if args.long_docs is None:
+        return ()
+    return ("maxp", "first") if args.long_docs == "both" else (args.long_docs,)
+
+
 def add_retriever_options(parser: argparse.ArgumentParser) -> None:
     """--bm25, --hybrid and their settings; read back with `open_retrievers_from_args`."""
     group = parser.add_argument_group("BM25 and hybrid retrieval")
@@ -124,6 +152,7 @@ def open_retrievers_from_args(
         rrf_k=args.rrf_k,
         rrf_weights=rrf_weights(args),
         corpus=corpus,
+        long_docs=long_docs_modes(args),
         allow_pickle=args.allow_pickle,
     )
     if not retrievers:
@@ -185,8 +214,13 @@ def progress_bar() -> Iterator[ProgressCallback]:
 
 
 def describe_index_report(report: IndexReport) -> str:
-    encoded = ", ".join(f"{spec} {n}" for spec, n in report.encoded.items()) or "nothing (up to date)"
+    encoded = ", ".join(
+        f"{spec} {n}" + (f" (+{report.windows[spec]} windows)" if report.windows.get(spec) else "")
+        for spec, n in report.encoded.items()
+    ) or "nothing (up to date)"
+    long = ", ".join(f"{spec} {n}" for spec, n in report.long_documents.items() if n)
     return (
         f"index {report.index}: {report.added} added, {report.changed} changed, {report.removed} removed; "
         f"encoded: {encoded}; {report.seconds:.1f} s ({report.docs_per_second:.1f} docs/s)"
+        + (f"\ndocuments longer than one window of the encoder: {long}" if long else "")
     )

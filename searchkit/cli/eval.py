@@ -14,6 +14,7 @@ from searchkit.cli.common import (
     DEFAULT_ENCODERS,
     add_encoder_options,
     add_index_options,
+    add_long_docs_options,
     add_retriever_options,
     describe_corpus,
     describe_index_report,
@@ -59,6 +60,7 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
     parser.add_argument("--diff-limit", type=non_negative_int, default=10, help="queries shown per side with --diff; 0 for all (default: 10)")
     parser.add_argument("--batch-size", type=positive_int, default=32, help="encoding batch size when indexing (default: 32)")
     add_encoder_options(parser, DEFAULT_ENCODERS)
+    add_long_docs_options(parser, indexing=True, both=True)
     add_retriever_options(parser)
     add_index_options(parser)
     parser.set_defaults(run=run)
@@ -104,7 +106,10 @@ def run(args: argparse.Namespace) -> int:
         if to_index:
             encoders = load_encoders_quietly(to_index, args.allow_pickle)
             with progress_bar() as progress:
-                indexed = index_corpus(corpus, encoders, index, batch_size=args.batch_size, progress=progress)
+                indexed = index_corpus(
+                    corpus, encoders, index, long_docs="first" if args.long_docs == "first" else "maxp",
+                    stride=args.stride, allow_removal=args.allow_removal, batch_size=args.batch_size, progress=progress,
+                )  # fmt: skip
             print(describe_index_report(indexed), file=sys.stderr)
         retrievers = open_retrievers_from_args(args, index, specs, corpus)
         names = [r.name for r in retrievers]

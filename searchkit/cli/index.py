@@ -9,6 +9,7 @@ from searchkit.cli.common import (
     add_encoder_options,
     add_index_options,
     check_index_target,
+    add_long_docs_options,
     describe_corpus,
     describe_index_report,
     positive_int,
@@ -29,6 +30,7 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
     parser.add_argument("--split", default="test", help="qrels split to record (default: test)")
     parser.add_argument("--batch-size", type=positive_int, default=32)
     add_encoder_options(parser, DEFAULT_ENCODERS)
+    add_long_docs_options(parser, indexing=True)
     add_index_options(parser)
     parser.set_defaults(run=run)
 
@@ -44,7 +46,8 @@ def run(args: argparse.Namespace) -> int:
     with progress_bar() as progress:
         report = build_index(
             corpus, args.encoders, name=args.name, home=args.home, url=args.qdrant_url,
-            allow_pickle=args.allow_pickle, batch_size=args.batch_size, progress=progress,
+            allow_pickle=args.allow_pickle, long_docs=args.long_docs, stride=args.stride,
+            allow_removal=args.allow_removal, batch_size=args.batch_size, progress=progress,
         )  # fmt: skip
     print(describe_index_report(report))
     return 0

@@ -9,6 +9,7 @@ from searchkit.cli.common import (
     DEFAULT_ENCODERS,
     add_encoder_options,
     add_index_options,
+    add_long_docs_options,
     add_retriever_options,
     bm25_settings,
     check_index_target,
@@ -31,6 +32,7 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
     parser.add_argument("--corpus", type=Path, help="index this corpus first (into INDEX, default: the corpus's name)")
     parser.add_argument("-k", type=positive_int, default=10, help="hits per column (default: 10)")
     add_encoder_options(parser, None)
+    add_long_docs_options(parser, indexing=False)
     add_retriever_options(parser)
     parser.add_argument("--no-bm25", dest="bm25", action="store_false", help="leave out the BM25 column (shown by default)")
     add_index_options(parser)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from searchkit.encoders.base import (
     Encoder,
     SharedBackbone,
+    WindowedEncoder,
     encode_all,
     normalize,
     shared_backbone,
@@ -28,6 +29,7 @@ __all__ = [
     "POOLINGS",
     "Pooling",
     "SharedBackbone",
+    "WindowedEncoder",
     "available_kinds",
     "canonical_spec",
     "encode_all",

@@ -14,6 +14,7 @@ from searchkit.encoders.base import normalize
 from searchkit.encoders.model_folders import ModelSource
 from searchkit.errors import ModelNotAvailableError
 from searchkit.encoders.poolings import POOLINGS
+from searchkit.encoders.windows import Span, window_spans
 from searchkit.types import TextKind
 
 
@@ -40,6 +41,23 @@ class Backbone:
         self.model.eval()
         self.token_dimension = int(self.model[0].get_embedding_dimension())
         self.sentence_dimension = int(self.model.get_embedding_dimension() or self.token_dimension)
+
+    @property
+    def max_tokens(self) -> int:
+        """Word pieces of a text one forward pass reads (the model's maximum length less its special tokens)."""
+        return int(self.model.max_seq_length) - self.model.tokenizer.num_special_tokens_to_add(pair=False)
+
+    def windows(self, texts: Sequence[str], stride: int) -> list[list[Span]]:
+        """Each text's windows of `max_tokens` pieces, starting every `stride` pieces (see `window_spans`)."""
+        if not texts:
+            return []
+        pieces = self.model.tokenizer(
+            list(texts), add_special_tokens=False, return_offsets_mapping=True, truncation=False, verbose=False
+        )
+        return [
+            window_spans(pieces["offset_mapping"][i], pieces.word_ids(i), self.max_tokens, stride, len(text))
+            for i, text in enumerate(texts)
+        ]
 
     def dimension(self, pooling: str) -> int:
         return self.sentence_dimension if POOLINGS[pooling].pipeline else self.token_dimension
@@ -111,6 +129,13 @@ class PoolingEncoder:
         self.pooling = pooling
         self.dimension = backbone.dimension(pooling)
         self.fingerprint = backbone.source.fingerprint
+
+    @property
+    def max_tokens(self) -> int:
+        return self.backbone.max_tokens
+
+    def windows(self, texts: Sequence[str], stride: int) -> list[list[Span]]:
+        return self.backbone.windows(texts, stride)
 
     def encode(self, texts: Sequence[str], kind: TextKind = "document", batch_size: int = 32) -> np.ndarray:
         return self.backbone.encode(texts, [self.pooling], kind, batch_size)[self.pooling]

@@ -22,6 +22,22 @@ class Encoder(Protocol):
 
 
 @runtime_checkable
+class WindowedEncoder(Protocol):
+    """An encoder that reads at most `max_tokens` word pieces of a text and can say where its windows fall.
+
+    Indexing embeds each window of a long document on its own (see `searchkit.encoders.windows`);
+    an encoder without this reads each document whole, however it does that.
+    """
+
+    spec: str
+    fingerprint: str
+    max_tokens: int
+
+    def windows(self, texts: Sequence[str], stride: int) -> list[list[tuple[int, int]]]:
+        """Per text, the character spans of its windows of `max_tokens` pieces, starting every `stride` pieces."""
+
+
+@runtime_checkable
 class SharedBackbone(Protocol):
     """A model that several encoders compute with; an encoder names it as its `backbone` attribute.
 

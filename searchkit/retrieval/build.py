@@ -9,7 +9,7 @@ from searchkit.encoders import canonical_spec, load_encoders, split_specs
 from searchkit.errors import SearchkitError
 from searchkit.index import Index
 from searchkit.retrieval.base import Retriever
-from searchkit.retrieval.dense import DenseRetriever
+from searchkit.retrieval.dense import DenseRetriever, LongDocs
 from searchkit.retrieval.hybrid import DEFAULT_RRF_K, HybridRetriever
 from searchkit.retrieval.lexical import BM25Retriever, BM25Settings
 
@@ -25,6 +25,7 @@ def open_retrievers(
     rrf_weights: Sequence[float] | None = None,
     hybrid_depth: int = 100,
     corpus: Corpus | None = None,
+    long_docs: Sequence[LongDocs] = (),
     allow_pickle: bool = False,
 ) -> list[Retriever]:
     """Retrievers in table order: BM25 (when asked), one per encoder, then the hybrid.
@@ -33,10 +34,13 @@ def open_retrievers(
     fuses BM25 with the first sbert encoder (else the last encoder); a spec string names the
     encoder to fuse, loaded just for the hybrid when it is not among `encoders`. `rrf_weights`
     are (BM25, dense). BM25 is built from `corpus` when given, else from the documents in the
-    index (see `BM25Retriever.open`).
+    index (see `BM25Retriever.open`). `long_docs` lists how dense retrievers score long documents
+    ("maxp", "first"; both gives two retrievers per encoder); empty: as each encoder was indexed.
     """
     specs = list(index.manifest.encoders) if encoders is None else split_specs(encoders)
-    dense = [DenseRetriever(index, e) for e in load_encoders(specs, allow_pickle=allow_pickle)] if specs else []
+    modes: Sequence[LongDocs | None] = long_docs or [None]
+    loaded = load_encoders(specs, allow_pickle=allow_pickle) if specs else []
+    dense = [DenseRetriever(index, e, long_docs=mode) for e in loaded for mode in modes]
     lexical = BM25Retriever.open(index, bm25_settings, corpus=corpus) if bm25 or hybrid else None
 
     retrievers: list[Retriever] = []

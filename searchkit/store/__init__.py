@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from searchkit.store.base import PointState, VectorStore
+from searchkit.store.base import DocumentPoint, PointState, VectorStore, WindowPoint
 from searchkit.store.connection import connect
 from searchkit.store.qdrant import EMBEDDED_FOLDER, QdrantStore, point_id
 
-__all__ = ["PointState", "QdrantStore", "VectorStore", "holds_embedded_store", "open_store", "point_id"]
+__all__ = [
+    "DocumentPoint",
+    "PointState",
+    "QdrantStore",
+    "VectorStore",
+    "WindowPoint",
+    "holds_embedded_store",
+    "open_store",
+    "point_id",
+]
 
 
 def open_store(folder: Path, collection: str, url: str | None = None) -> VectorStore:

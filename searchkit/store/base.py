@@ -2,13 +2,16 @@
 
 A store holds one collection per index: a point per document with its id, title, text, content
 hash and named vectors (one per encoder, each tagged with the fingerprint of the model that made
-it), plus the index's manifest. Nothing outside `searchkit.store` knows how or where it keeps them.
+it) of the document's start, plus the index's manifest. A document longer than an encoder reads
+at once also has window points, one per further window, holding the vectors of that window under
+each encoder of one window scheme (model and window settings). Nothing outside `searchkit.store`
+knows how or where it keeps them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
@@ -16,11 +19,38 @@ import numpy as np
 from searchkit.corpus import Document
 from searchkit.types import Hit
 
+Span = tuple[int, int]
+
 
 @dataclass(frozen=True, slots=True)
 class PointState:
     content_hash: str
     vectors: dict[str, str]  # vector name -> fingerprint of the model that made it
+    windows: dict[str, str] = field(default_factory=dict)  # vector name -> scheme of its complete window points
+    spans: dict[str, Span] = field(default_factory=dict)  # vector name -> its first window, when the text is longer
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentPoint:
+    """A document, the vectors of its start (name -> vector) and what made them."""
+
+    document: Document
+    vectors: dict[str, list[float]]
+    fingerprints: dict[str, str]
+    windows: dict[str, str] = field(default_factory=dict)
+    spans: dict[str, Span] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class WindowPoint:
+    """Window `number` (1, 2, ...; the document point is window 0) of a document under one window scheme."""
+
+    doc_id: str
+    scheme: str
+    number: int
+    span: Span  # character offsets in `Document.content`
+    vectors: dict[str, list[float]]
+    fingerprints: dict[str, str]
 
 
 class VectorStore(Protocol):
@@ -42,23 +72,32 @@ class VectorStore(Protocol):
 
     def update_manifest(self, manifest: dict[str, Any]) -> None: ...
 
-    def count(self) -> int: ...
+    def count(self) -> int:
+        """Documents held (window points not counted)."""
 
     def states(self) -> dict[str, PointState]:
-        """doc id -> what its point holds, for every point."""
+        """doc id -> what its document point holds, for every document."""
 
-    def upsert(
-        self, documents: Sequence[Document], vectors: Sequence[dict[str, Any]], fingerprints: Sequence[dict[str, str]]
-    ) -> None:
-        """Write whole points: document, content hash, and these vectors with their model fingerprints."""
+    def upsert(self, points: Sequence[DocumentPoint]) -> None:
+        """Write whole document points: document, content hash, vectors, fingerprints, windows, spans."""
+
+    def upsert_windows(self, points: Sequence[WindowPoint]) -> None: ...
+
+    def delete_windows(self, doc_ids: Sequence[str] | None = None, *, keep_schemes: Sequence[str] = ()) -> None:
+        """Delete the window points of `doc_ids` (None: of every document) except those of `keep_schemes`."""
 
     def vectors(self, doc_ids: Sequence[str]) -> dict[str, dict[str, list[float]]]:
         """doc id -> the named vectors its point holds."""
 
-    def delete(self, doc_ids: Sequence[str]) -> None: ...
+    def delete(self, doc_ids: Sequence[str]) -> None:
+        """Delete documents: their points and their window points."""
 
-    def search(self, vector_name: str, vectors: np.ndarray, k: int) -> list[list[Hit]]:
-        """Top-k hits by cosine for each query vector (one row per query)."""
+    def search(self, vector_name: str, vectors: np.ndarray, k: int, *, windows: bool = True) -> list[list[Hit]]:
+        """Top-k documents by cosine for each query vector (one row per query).
+
+        With `windows`, a document scores by its best window (MaxP) and its hit carries that
+        window's span; without, only documents' starts are searched (plain truncation).
+        """
 
     def documents(self, doc_ids: Sequence[str]) -> dict[str, Document]: ...
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from searchkit.corpus import Document
-from searchkit.store.base import PointState
+from searchkit.store.base import DocumentPoint, PointState, WindowPoint
 from searchkit.store.connection import redact
 from searchkit.types import Hit
 
@@ -28,6 +28,13 @@ EMBEDDED_FOLDER = "qdrant"  # inside an index's folder
 
 def point_id(doc_id: str) -> str:
     return str(uuid.uuid5(_POINT_NAMESPACE, doc_id))
+
+
+def window_point_id(doc_id: str, scheme: str, number: int) -> str:
+    return str(uuid.uuid5(_POINT_NAMESPACE, f"{doc_id}\x00{scheme}\x00{number}"))
+
+
+FETCH_PER_HIT = 4  # window points fetched per document wanted, before folding them into documents
 
 
 class QdrantStore:
@@ -77,30 +84,70 @@ class QdrantStore:
         self.client.update_collection(self.collection, metadata={MANIFEST_KEY: manifest})
 
     def count(self) -> int:
-        return self.client.count(self.collection, exact=True).count
+        return self.client.count(self.collection, count_filter=_documents_only(), exact=True).count
 
     def states(self) -> dict[str, PointState]:
-        """doc id -> what its point holds, for every point."""
         return {
-            payload["doc_id"]: PointState(payload["hash"], dict(payload.get("vectors") or {}))
-            for payload in self._scroll_payloads(["doc_id", "hash", "vectors"])
+            payload["doc_id"]: PointState(
+                payload["hash"],
+                dict(payload.get("vectors") or {}),
+                dict(payload.get("windows") or {}),
+                {name: (span[0], span[1]) for name, span in (payload.get("spans") or {}).items()},
+            )
+            for payload in self._scroll_payloads(["doc_id", "hash", "vectors", "windows", "spans"], _documents_only())
         }
 
-    def upsert(
-        self, documents: Sequence[Document], vectors: Sequence[dict[str, Any]], fingerprints: Sequence[dict[str, str]]
-    ) -> None:
-        """Write whole points: document, content hash, and these vectors with their model fingerprints."""
+    def upsert(self, points: Sequence[DocumentPoint]) -> None:
         from qdrant_client import models
 
-        points = [
+        structs = [
             models.PointStruct(
-                id=point_id(doc.id),
-                vector={name: list(vector) for name, vector in doc_vectors.items()},
-                payload={"doc_id": doc.id, "title": doc.title, "text": doc.text, "hash": doc.content_hash, "vectors": doc_fps},
+                id=point_id(point.document.id),
+                vector={name: list(vector) for name, vector in point.vectors.items()},
+                payload={
+                    "doc_id": point.document.id,
+                    "title": point.document.title,
+                    "text": point.document.text,
+                    "hash": point.document.content_hash,
+                    "vectors": point.fingerprints,
+                    "windows": point.windows,
+                    "spans": {name: list(span) for name, span in point.spans.items()},
+                },
             )
-            for doc, doc_vectors, doc_fps in zip(documents, vectors, fingerprints)
+            for point in points
         ]
-        self.client.upsert(self.collection, points, wait=True)
+        self.client.upsert(self.collection, structs, wait=True)
+
+    def upsert_windows(self, points: Sequence[WindowPoint]) -> None:
+        from qdrant_client import models
+
+        structs = [
+            models.PointStruct(
+                id=window_point_id(point.doc_id, point.scheme, point.number),
+                vector={name: list(vector) for name, vector in point.vectors.items()},
+                payload={
+                    "doc_id": point.doc_id,
+                    "window": point.number,
+                    "scheme": point.scheme,
+                    "span": list(point.span),
+                    "vectors": point.fingerprints,
+                },
+            )
+            for point in points
+        ]
+        if structs:
+            self.client.upsert(self.collection, structs, wait=True)
+
+    def delete_windows(self, doc_ids: Sequence[str] | None = None, *, keep_schemes: Sequence[str] = ()) -> None:
+        from qdrant_client import models
+
+        if doc_ids is not None and not doc_ids:
+            return
+        must: list[Any] = [models.FieldCondition(key="window", range=models.Range(gte=1))]
+        if doc_ids is not None:
+            must.append(models.FieldCondition(key="doc_id", match=models.MatchAny(any=list(doc_ids))))
+        must_not = [models.FieldCondition(key="scheme", match=models.MatchAny(any=list(keep_schemes)))] if keep_schemes else []
+        self.client.delete(self.collection, models.FilterSelector(filter=models.Filter(must=must, must_not=must_not)))
 
     def vectors(self, doc_ids: Sequence[str]) -> dict[str, dict[str, list[float]]]:
         """doc id -> the named vectors its point holds."""
@@ -112,22 +159,39 @@ class QdrantStore:
 
         if doc_ids:
             self.client.delete(self.collection, models.PointIdsList(points=[point_id(d) for d in doc_ids]))
+            self.delete_windows(doc_ids)
 
-    def search(self, vector_name: str, vectors: np.ndarray, k: int) -> list[list[Hit]]:
-        """Top-k hits by cosine for each query vector (one row per query)."""
+    def search(self, vector_name: str, vectors: np.ndarray, k: int, *, windows: bool = True) -> list[list[Hit]]:
+        rows = np.atleast_2d(vectors)
+        if not windows:
+            responses = self._query(vector_name, rows, k, _documents_only())
+            return [[_hit(p, vector_name) for p in response.points] for response in responses]
+        # Over-fetch windows and keep each document's best; fetch deeper for queries left short.
+        results: list[list[Hit]] = [[] for _ in rows]
+        pending, limit = list(range(len(rows))), k * FETCH_PER_HIT
+        while pending:
+            responses = self._query(vector_name, rows[pending], limit)
+            short = []
+            for row, response in zip(pending, responses):
+                results[row] = _best_per_document(response.points, vector_name, k)
+                if len(results[row]) < k and len(response.points) == limit:
+                    short.append(row)
+            pending, limit = short, limit * FETCH_PER_HIT
+        return results
+
+    def _query(self, vector_name: str, rows: np.ndarray, limit: int, query_filter: Any = None) -> list[Any]:
         from qdrant_client import models
-
-        requests = [
-            models.QueryRequest(query=row.tolist(), using=vector_name, limit=k, with_payload=["doc_id"])
-            for row in np.atleast_2d(vectors)
-        ]
         from threadpoolctl import threadpool_limits
 
+        payload = ["doc_id", "span", "spans"]
+        requests = [
+            models.QueryRequest(query=row.tolist(), using=vector_name, limit=limit, filter=query_filter, with_payload=payload)
+            for row in rows
+        ]
         # Embedded Qdrant scores with numpy one query at a time, often right after torch encoded it:
         # multi-threaded BLAS only adds overhead there (a server does no BLAS work in this process).
         with threadpool_limits(1, user_api="blas"):
-            responses = self.client.query_batch_points(self.collection, requests)
-        return [[Hit(p.payload["doc_id"], float(p.score)) for p in response.points] for response in responses]
+            return self.client.query_batch_points(self.collection, requests)
 
     def documents(self, doc_ids: Sequence[str]) -> dict[str, Document]:
         records = self.client.retrieve(self.collection, [point_id(d) for d in doc_ids], with_payload=["doc_id", "title", "text"])
@@ -136,13 +200,38 @@ class QdrantStore:
     def close(self) -> None:
         self.client.close()
 
-    def _scroll_payloads(self, fields: list[str]) -> Iterator[dict[str, Any]]:
+    def _scroll_payloads(self, fields: list[str], scroll_filter: Any = None) -> Iterator[dict[str, Any]]:
         offset = None
         while True:
             records, offset = self.client.scroll(
-                self.collection, limit=1024, offset=offset, with_payload=fields, with_vectors=False
+                self.collection, scroll_filter=scroll_filter, limit=1024, offset=offset, with_payload=fields, with_vectors=False
             )
             for record in records:
                 yield record.payload or {}
             if offset is None:
                 return
+
+
+def _documents_only() -> Any:
+    """A filter that leaves out window points."""
+    from qdrant_client import models
+
+    return models.Filter(must_not=[models.FieldCondition(key="window", range=models.Range(gte=1))])
+
+
+def _hit(point: Any, vector_name: str) -> Hit:
+    payload = point.payload or {}
+    span = payload.get("span") or (payload.get("spans") or {}).get(vector_name)
+    return Hit(payload["doc_id"], float(point.score), (span[0], span[1]) if span else None)
+
+
+def _best_per_document(points: Sequence[Any], vector_name: str, k: int) -> list[Hit]:
+    """The first (best) point of each document, as hits, at most `k`."""
+    best: dict[str, Hit] = {}
+    for point in points:
+        hit = _hit(point, vector_name)
+        if hit.doc_id not in best:
+            best[hit.doc_id] = hit
+            if len(best) == k:
+                break
+    return list(best.values())

@@ -33,6 +33,7 @@ def fake_server(monkeypatch: pytest.MonkeyPatch):
         mock.patch("/collections/tiny").respond(json={"result": True, **OK})  # manifest updates
         mock.post("/collections/tiny/points/scroll").respond(json={"result": {"points": [], "next_page_offset": None}, **OK})
         mock.put("/collections/tiny/points").respond(json={"result": {"operation_id": 1, "status": "completed"}, **OK})
+        mock.post("/collections/tiny/points/delete").respond(json={"result": {"operation_id": 2, "status": "completed"}, **OK})
         hit = {"id": point_id("violin"), "version": 1, "score": 0.75, "payload": {"doc_id": "violin"}}
         mock.post("/collections/tiny/points/query/batch").respond(json={"result": [{"points": [hit]}], **OK})
         yield mock
@@ -57,7 +58,7 @@ def test_requests_for_index_creation_upsert_and_search(fake_server, tmp_path: Pa
     body = json.loads(create.content)
     assert body["vectors"] == {vector_name(e.spec): {"size": 384, "distance": "Cosine"} for e in minilm_encoders}
     manifest = body["metadata"]["searchkit"]
-    assert manifest["corpus"] == {"name": "tiny", "path": str(tiny_corpus.resolve()), "split": "test"}
+    assert manifest["corpus"] == {"name": "tiny", "path": str(tiny_corpus.resolve()), "split": "test", "kind": "BEIR folder", "documents": 7}
     assert {spec: r["fingerprint"] for spec, r in manifest["encoders"].items()} == {e.spec: e.fingerprint for e in minilm_encoders}
 
     points = [p for r in requests(fake_server, "PUT", "/collections/tiny/points") for p in json.loads(r.content)["points"]]
@@ -65,14 +66,15 @@ def test_requests_for_index_creation_upsert_and_search(fake_server, tmp_path: Pa
     for point in points:
         doc = corpus.documents[point["payload"]["doc_id"]]
         assert point["id"] == point_id(doc.id) and uuid.UUID(point["id"]).version == 5
-        assert set(point["payload"]) == {"doc_id", "title", "text", "hash", "vectors"}
+        assert set(point["payload"]) == {"doc_id", "title", "text", "hash", "vectors", "windows", "spans"}
         assert (point["payload"]["title"], point["payload"]["text"]) == (doc.title, doc.text)
         assert point["payload"]["vectors"] == {vector_name(e.spec): e.fingerprint for e in minilm_encoders}
         np.testing.assert_allclose(point["vector"][vector_name(sbert.spec)], sbert.encode([doc.content])[0], atol=1e-5)
 
     (search,) = requests(fake_server, "POST", "/collections/tiny/points/query/batch")
     (query,) = json.loads(search.content)["searches"]
-    assert (query["using"], query["limit"], query["with_payload"]) == (vector_name(sbert.spec), 3, ["doc_id"])
+    # windows are fetched 4 per document wanted, then folded into documents
+    assert (query["using"], query["limit"], query["with_payload"]) == (vector_name(sbert.spec), 12, ["doc_id", "span", "spans"])
     np.testing.assert_allclose(query["query"]["nearest"], sbert.encode(["bowed strings"], "query")[0], atol=1e-6)
 
 
