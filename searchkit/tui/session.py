@@ -39,6 +39,7 @@ class Options:
     rrf_k: int = 60
     rrf_weights: list[float] | None = None
     allow_pickle: bool = False
+    long_docs: tuple[str, ...] = ()  # how dense columns score long documents; () for as indexed
     k: int = 10
 
 
@@ -94,6 +95,7 @@ class Session:
             retrievers = open_retrievers(
                 index, options.encoders, bm25=options.bm25, hybrid=options.hybrid, bm25_settings=options.bm25_settings,
                 rrf_k=options.rrf_k, rrf_weights=options.rrf_weights, corpus=corpus, allow_pickle=options.allow_pickle,
+                long_docs=options.long_docs,
             )
             if not retrievers:
                 raise SearchkitError(f"nothing to search with: index {index.name!r} holds no encoders and BM25 is off")
