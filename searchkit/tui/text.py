@@ -64,8 +64,9 @@ def _window(text: str, pattern: re.Pattern[str] | None, width: int) -> tuple[int
     starts = [match.start() for match in pattern.finditer(text)] if pattern else []
     start = 0
     if starts:
-        first = starts[_densest(starts, width)]
-        start = max(0, first - width // 5)
+        lead = width // 5  # shown before the run
+        first = starts[_densest(starts, width - lead)]
+        start = max(0, first - lead)
         if start and text[start - 1] != " ":  # begin at a word, not inside one
             back, ahead = text.rfind(" ", max(0, start - 20), start), text.find(" ", start, first)
             start = back + 1 if back >= 0 else ahead + 1 if ahead >= 0 else first

@@ -101,7 +101,7 @@ def _header(view: ColumnView) -> Text:
         )
     if not view.column.hits:
         return Text("no hits", style="dim")
-    return Text("not judged (r: relevant)" if not view.judged else "", style="dim")
+    return Text("not judged (Tab, then r: relevant)" if not view.judged else "", style="dim")
 
 
 def _option(rank: int, hit: Hit, view: ColumnView, width: int) -> Option:
