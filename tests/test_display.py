@@ -82,3 +82,26 @@ def test_search_json_stays_exact(evil_home: Path, run_searchkit) -> None:
     assert not [char for char in RAW if char in result.stdout]
     titles = {hit["id"]: hit["title"] for hit in json.loads(result.stdout)["results"]["bm25"]}
     assert titles == {doc["_id"]: doc["title"] for doc in EVIL_DOCS}
+
+
+def test_search_shows_the_passage_a_hit_was_scored_by(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from searchkit.cli.search import print_side_by_side
+    from searchkit.corpus import Document
+
+    monkeypatch.setenv("COLUMNS", "200")
+    passage = f"The fuser {RED}calibration\nfailed."
+    long = Document("long", "Maintenance log", "Paper trays. " * 100 + passage + " Toner." * 100)
+    start = long.content.index("The fuser")
+    columns = {
+        "passages": [
+            {"rank": 1, "score": 0.9, "id": "long", "title": long.title, "span": [start, start + len(passage)]},
+            {"rank": 2, "score": 0.5, "id": "short", "title": "Short"},
+        ]
+    }
+    print_side_by_side("fuser", columns, {"long": long, "short": Document("short", "Short", "A short one.")})
+    lines = capsys.readouterr().out.splitlines()
+    first = next(n for n, line in enumerate(lines) if "0.900 long" in line)
+    assert "Maintenance log" in lines[first + 1]
+    assert "» The fuser \\x1b[31mcalibration failed." in lines[first + 2]  # the passage, on one printable line
+    second = next(n for n, line in enumerate(lines) if "0.500 short" in line)
+    assert "Short" in lines[second + 1] and "»" not in lines[second + 2]  # no span: two lines, as before
