@@ -369,5 +369,7 @@ def test_cancelled_indexing_keeps_what_was_indexed(tui_home: Path, tmp_path: Pat
             screen = await wait_for_session(pilot, app)
             assert screen.session.index.store.count() == 2  # the first chunk is kept
             assert any("cancelled" in str(n.message) for n in app._notifications)
+            warnings = screen.query_one("#warnings")
+            assert warnings.display and "holds 2 of the 7 documents" in str(warnings.render())  # not just a toast
 
     run(scenario())
