@@ -32,6 +32,7 @@ from searchkit.store import DocumentPoint, PointState, WindowPoint
 
 ProgressCallback = Callable[[int, int], None]  # (documents encoded so far, documents to encode)
 LongDocs = Literal["maxp", "first"]
+WindowTitle = Literal["first", "every"]  # the title read with the first window only, or prepended to every window
 STRIDE_FRACTION = 0.75  # default stride: three quarters of a window, so neighbours overlap by a quarter
 REMOVAL_GUARD = 0.5  # a run that would remove more than this share of the indexed documents stops
 
@@ -67,6 +68,7 @@ def build_index(
     allow_pickle: bool = False,
     long_docs: LongDocs = "maxp",
     stride: int | None = None,
+    window_title: WindowTitle = "first",
     allow_removal: bool = False,
     batch_size: int = 32,
     progress: ProgressCallback | None = None,
@@ -79,7 +81,7 @@ def build_index(
     loaded = load_encoders(encoders, allow_pickle=allow_pickle)
     with Index.open(name or corpus.name, home=home, url=url, create=True) as index:
         return index_corpus(
-            corpus, loaded, index, long_docs=long_docs, stride=stride, allow_removal=allow_removal,
+            corpus, loaded, index, long_docs=long_docs, stride=stride, window_title=window_title, allow_removal=allow_removal,
             batch_size=batch_size, progress=progress, cancel=cancel,
         )  # fmt: skip
 
@@ -91,6 +93,7 @@ def index_corpus(
     *,
     long_docs: LongDocs = "maxp",
     stride: int | None = None,
+    window_title: WindowTitle = "first",
     allow_removal: bool = False,
     batch_size: int = 32,
     chunk_size: int = 128,
@@ -100,11 +103,12 @@ def index_corpus(
     """Bring `index` up to date with `corpus` for `encoders`; returns what was done.
 
     `stride` (word pieces; default: three quarters of each encoder's window) sets where windows
-    start. The index stays bound to the corpus it was built from: another corpus under its name
+    start; `window_title` "every" prepends the title to every window (whose end then falls to the
+    next window's overlap) instead of reading it with the first window only. The index stays bound to the corpus it was built from: another corpus under its name
     is an error, and so is a run that would remove most of its documents, unless `allow_removal`.
     """
     started = time.perf_counter()
-    records = {e.spec: _record(e, long_docs, stride) for e in encoders}
+    records = {e.spec: _record(e, long_docs, stride, window_title) for e in encoders}
     states = index.store.states() if index.store.exists() else {}
     _check_corpus(index, corpus, states, allow_removal)
     manifest = _prepare_collection(index, corpus, records)
@@ -118,7 +122,7 @@ def index_corpus(
 
     # (whole rewrite?, specs whose document vector is needed, specs whose windows are needed) -> documents
     plan: dict[tuple[bool, frozenset[str], frozenset[str]], list[Document]] = {}
-    windowed = frozenset(spec for spec, record in records.items() if record.windows and "scheme" in record.windows)
+    windowed = frozenset(spec for spec, record in records.items() if record.long_docs == "maxp")
     for doc in corpus.documents.values():
         state = states.get(doc.id)
         if state is None or state.content_hash != doc.content_hash:
@@ -167,7 +171,7 @@ def index_corpus(
     return report
 
 
-def _record(encoder: Encoder, long_docs: LongDocs, stride: int | None) -> EncoderRecord:
+def _record(encoder: Encoder, long_docs: LongDocs, stride: int | None, title: WindowTitle) -> EncoderRecord:
     """What the manifest records of an encoder: its vector, model and window settings."""
     windows: dict[str, Any] | None = None
     if isinstance(encoder, WindowedEncoder):
@@ -177,7 +181,8 @@ def _record(encoder: Encoder, long_docs: LongDocs, stride: int | None) -> Encode
             step = stride or max(1, round(STRIDE_FRACTION * size))
             if not 1 <= step <= size:
                 raise SearchkitError(f"--stride {step} must be between 1 and {encoder.spec}'s window of {size} word pieces")
-            windows |= {"stride": step, "scheme": f"{encoder.fingerprint}-{size}-{step}"}
+            scheme = f"{encoder.fingerprint}-{size}-{step}" + ("-title" if title == "every" else "")
+            windows |= {"stride": step, "title": title, "scheme": scheme}
     return EncoderRecord(encoder.spec, vector_name(encoder.spec), encoder.dimension, encoder.fingerprint, windows=windows)
 
 
@@ -239,7 +244,9 @@ def _encode_chunk(
             continue
         chunk.schemes.update({records[e.spec].vector: scheme for e in encoders})
         owners = [(row, number, span) for row, doc_spans in enumerate(spans) for number, span in enumerate(doc_spans[1:], start=1)]
-        vectors = encode_all(encoders, [contents[row][s:e] for row, _, (s, e) in owners], "document", batch_size)
+        with_title = records[group[0].spec].windows.get("title") == "every"
+        texts = [f"{docs[row].title} {contents[row][s:e]}" if with_title and docs[row].title else contents[row][s:e] for row, _, (s, e) in owners]
+        vectors = encode_all(encoders, texts, "document", batch_size)
         for i, (row, number, span) in enumerate(owners):
             names = {e.spec: records[e.spec].vector for e in encoders}
             chunk.windows.append(

@@ -176,3 +176,19 @@ def test_vector_names_of_windows_match_the_document_point(tmp_path: Path, corpus
         windows = [(payload, vectors) for payload, vectors in index_snapshot(index).values() if "window" in payload]
         assert windows and all(set(vectors) == names and set(payload["vectors"]) == names for payload, vectors in windows)
         assert all(np.isclose(np.linalg.norm(v), 1.0, atol=1e-5) for _, vectors in windows for v in vectors.values())
+
+
+def test_the_title_can_go_with_every_window(tmp_path: Path, corpus_path: Path, minilm_encoders) -> None:
+    corpus = load_corpus(corpus_path)
+    cls = minilm_encoders[0]
+    with Index.open("minutes", home=tmp_path, create=True) as index:
+        index_corpus(corpus, [cls], index)
+        plain = {p["window"]: v for p, v in index_snapshot(index).values() if "window" in p}
+        report = index_corpus(corpus, [cls], index, window_title="every")
+        assert report.encoded == {"cls:minilm": 1} and index.manifest.encoders["cls:minilm"].windows["title"] == "every"
+        titled = {p["window"]: (p, v) for p, v in index_snapshot(index).values() if "window" in p}
+        assert set(titled) == set(plain)  # the same windows, now read with the title in front
+        payload, vectors = titled[1]
+        start, end = payload["span"]
+        expected = cls.encode([f"Council minutes {corpus.documents['long'].content[start:end]}"])[0]
+        np.testing.assert_allclose(vectors[vector_name(cls.spec)], expected, atol=1e-5)

@@ -75,6 +75,10 @@ def add_long_docs_options(parser: argparse.ArgumentParser, *, indexing: bool, bo
             help="word pieces from one window's start to the next (default: 3/4 of each encoder's window)",
         )  # fmt: skip
         parser.add_argument(
+            "--window-title", choices=["first", "every"], default="first",
+            help="read the title with the first window only, or prepend it to every window (default: first)",
+        )  # fmt: skip
+        parser.add_argument(
             "--allow-removal", action="store_true",
             help="let this run remove more than half of the indexed documents (those the corpus no longer holds)",
         )  # fmt: skip

@@ -108,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
             with progress_bar() as progress:
                 indexed = index_corpus(
                     corpus, encoders, index, long_docs="first" if args.long_docs == "first" else "maxp",
-                    stride=args.stride, allow_removal=args.allow_removal, batch_size=args.batch_size, progress=progress,
+                    stride=args.stride, window_title=args.window_title, allow_removal=args.allow_removal, batch_size=args.batch_size, progress=progress,
                 )  # fmt: skip
             print(describe_index_report(indexed), file=sys.stderr)
         retrievers = open_retrievers_from_args(args, index, specs, corpus)
@@ -179,7 +179,7 @@ def print_table(report: ExperimentReport) -> None:
     from rich.console import Console
 
     from searchkit.experiments import console_table, significance_note
-    from searchkit.experiments.table import settings_text
+    from searchkit.experiments.table import long_documents_note, settings_text
 
     table = console_table(report)
     console = Console()
@@ -187,6 +187,8 @@ def print_table(report: ExperimentReport) -> None:
         console = Console(width=200)  # piped output: never squeeze the table
     console.print(table)
     console.print(significance_note(report), style="dim", highlight=False)
+    for line in long_documents_note(report):
+        console.print(line, style="dim", highlight=False)
     for name, described in report.retrievers.items():
         if described.get("kind") in {"bm25", "hybrid"}:
             keys = ["k1", "b", "stemmer", "stopwords", "lowercase", "k", "weights", "depth"]

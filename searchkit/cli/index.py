@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     with progress_bar() as progress:
         report = build_index(
             corpus, args.encoders, name=args.name, home=args.home, url=args.qdrant_url,
-            allow_pickle=args.allow_pickle, long_docs=args.long_docs, stride=args.stride,
+            allow_pickle=args.allow_pickle, long_docs=args.long_docs, stride=args.stride, window_title=args.window_title,
             allow_removal=args.allow_removal, batch_size=args.batch_size, progress=progress,
         )  # fmt: skip
     print(describe_index_report(report))

@@ -43,6 +43,22 @@ def significance_note(report: ExperimentReport) -> str:
     )
 
 
+def long_documents_note(report: ExperimentReport) -> list[str]:
+    """A line per dense retriever saying how it saw documents longer than it reads, and how many there are."""
+    documents = report.settings["corpus"]["documents"]
+    lines = []
+    for name, described in report.retrievers.items():
+        if described.get("kind") != "dense" or "tokens" not in described:
+            continue
+        longer = f"{described['long_documents']} of {documents} documents are longer than {described['tokens']} word pieces"
+        if described["long_docs"] == "maxp":
+            how = f"scores a document by its best window of {described['tokens']} word pieces (stride {described['stride']})"
+        else:
+            how = f"reads only the first {described['tokens']} word pieces of a document"
+        lines.append(f"{name} {how}; {longer}.")
+    return lines
+
+
 def settings_text(described: dict[str, Any], keys: Sequence[str] | None = None) -> str:
     """``key=value, ...`` for a retriever's settings: `keys` in order, or all but kind and text."""
     keys = keys or [key for key in described if key not in {"kind", "text"}]
@@ -70,7 +86,8 @@ def markdown_table(report: ExperimentReport) -> str:
     corpus = report.settings["corpus"]
     title = f"{corpus['name']} ({corpus['split']} split, {corpus['evaluated_queries']} queries, {corpus['documents']} documents)"
     settings = [f"- `{name}`: {settings_text(described)}" for name, described in report.retrievers.items()]
-    return "\n".join([f"# {title}", "", *lines, "", significance_note(report), "", *settings, ""])
+    notes = [f"- {line}" for line in long_documents_note(report)]
+    return "\n".join([f"# {title}", "", *lines, "", significance_note(report), "", *notes, *settings, ""])
 
 
 def console_table(report: ExperimentReport) -> Table:

@@ -59,7 +59,7 @@ class DenseRetriever:
             "fingerprint": self.record.fingerprint,
             "dimension": self.record.dimension,
             "long_docs": self.long_docs,
-            **{key: self.record.windows[key] for key in ("tokens", "stride") if self.record.windows and key in self.record.windows},
+            **{key: self.record.windows[key] for key in ("tokens", "stride", "title") if self.record.windows and key in self.record.windows},
             "long_documents": self.record.long_documents,
             "index": self.index.name,
             "store": self.index.store.location,
