@@ -102,6 +102,34 @@ def test_search_shows_the_passage_a_hit_was_scored_by(capsys: pytest.CaptureFixt
     lines = capsys.readouterr().out.splitlines()
     first = next(n for n, line in enumerate(lines) if "0.900 long" in line)
     assert "Maintenance log" in lines[first + 1]
-    assert "» The fuser \\x1b[31mcalibration failed." in lines[first + 2]  # the passage, on one printable line
+    assert "» …The fuser \\x1b[31mcalibration failed.…" in lines[first + 2]  # the passage, on one printable line
     second = next(n for n, line in enumerate(lines) if "0.500 short" in line)
     assert "Short" in lines[second + 1] and "»" not in lines[second + 2]  # no span: two lines, as before
+
+
+def test_search_shows_a_long_documents_best_passage(tmp_path: Path, minilm_encoders, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from searchkit.cli import main
+    from searchkit.corpus import Document
+
+    passage = "The fuser calibration failed at 230 degrees and the printer halted."
+    text = "Routine entry about paper trays and office supplies. " * 120 + passage + " Routine entry about toner." * 100
+    corpus = tmp_path / "log.jsonl"
+    docs = [{"_id": "long", "title": "Maintenance log", "text": text}, {"_id": "short", "title": "Short", "text": "Coffee."}]
+    corpus.write_text("".join(json.dumps(d) + "\n" for d in docs), encoding="utf-8")
+    home = str(tmp_path / "home")
+    assert main(["index", str(corpus), "--home", home, "--encoders", "sbert:minilm"]) == 0
+    capsys.readouterr()
+
+    search = ["search", "log", "fuser calibration failed", "--home", home, "-k", "2"]
+    assert main([*search, "--json"]) == 0
+    top, second = json.loads(capsys.readouterr().out)["results"]["sbert:minilm"]
+    assert top["id"] == "long" and "span" not in second  # a short document is scored whole
+    start, end = top["span"]
+    assert passage in Document("long", "Maintenance log", text).content[start:end]
+
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(search) == 0
+    lines = capsys.readouterr().out.splitlines()
+    row = next(n for n, line in enumerate(lines) if " long" in line)
+    assert "Maintenance log" in lines[row + 1]
+    assert "» …" in lines[row + 2] and "The fuser calibration failed" in lines[row + 2]  # around the query's words

@@ -17,7 +17,8 @@ from searchkit.cli.common import (
 from searchkit.corpus import Document
 from searchkit.display import printable, printable_json
 
-EXCERPT_CHARS = 300  # at most, of the text shown in a cell (a matched passage, an untitled start)
+PASSAGE_CHARS = 160  # of a matched passage, around its query terms
+UNTITLED_CHARS = 200  # of an untitled hit's text, for its first words
 
 
 def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
@@ -70,6 +71,9 @@ def print_side_by_side(query: str, columns: dict[str, list[dict]], documents: di
     from rich.table import Table
     from rich.text import Text
 
+    from searchkit.tui.text import excerpt, query_terms, snippet  # plain rich text, no Textual
+
+    terms = query_terms(query)
     table = Table(title=Text(f"query: {printable(query)}"), show_lines=True, expand=True)
     table.add_column("#", justify="right", no_wrap=True)
     for name in columns:
@@ -81,12 +85,11 @@ def print_side_by_side(query: str, columns: dict[str, list[dict]], documents: di
             if row < len(hits):
                 hit = hits[row]
                 document = documents[hit["id"]]
-                label = hit["title"] or " ".join(document.text[:EXCERPT_CHARS].split()[:12])
+                label = hit["title"] or " ".join(document.text[:UNTITLED_CHARS].split()[:12])
                 cell = Text.assemble((f"{hit['score']:.3f} ", "cyan"), (printable(hit["id"]), "bold"), "\n", printable(label))
                 if "span" in hit:
-                    start, end = hit["span"]
-                    passage = " ".join(document.content[start : min(end, start + EXCERPT_CHARS)].split())
-                    cell.append(f"\n» {printable(passage)}", "italic")
+                    passage = excerpt(document, tuple(hit["span"]), terms)
+                    cell.append("\n» ").append(snippet(passage, terms, PASSAGE_CHARS))
                 cells.append(cell)
             else:
                 cells.append(Text(""))
