@@ -5,6 +5,7 @@ colour the screen or plant a hyperlink. Shown on one line, line breaks and tabs 
 a view of a whole text (`lines=True`) every line break becomes a newline and tabs stay. Every
 other control character is shown as an escape (ESC as `\\x1b`), as are invisible format characters
 that reorder or hide text and unpaired surrogates. Ordinary text, spaces included, is unchanged.
+Text being edited keeps every character's position: each unsafe one shows as one visible character.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ _LINE_BREAK = re.compile(f"\r\n|[{_BREAKS}]")
 _UNSAFE = re.compile(
     "[\x00-\x1f\x7f-\x9f\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff]"
 )
+_PICTURES = {code: chr(0x2400 + code) for code in range(0x20)} | {0x7F: "\u2421"}  # Unicode's control pictures
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -32,6 +34,13 @@ def printable(text: str, *, lines: bool = False) -> str:
         text = _LINE_BREAK.sub("\n", text)
         return _UNSAFE.sub(lambda m: m.group() if m.group() in "\n\t" else _escape(m), text)
     return _UNSAFE.sub(_escape, _BREAK_OR_TAB.sub(" ", text))
+
+
+def printable_in_place(text: str) -> str:
+    """`text` on one line with each unsafe character shown as one visible character (a control picture
+    such as ␛ for ESC, else �): for text being edited, where every character must keep its position."""
+    text = _BREAK_OR_TAB.sub(" ", text)
+    return _UNSAFE.sub(lambda m: _PICTURES.get(ord(m.group()), "\ufffd"), text)
 
 
 def printable_json(text: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import write_beir
 
-from searchkit.display import printable, printable_json
+from searchkit.display import printable, printable_in_place, printable_json
 
 RETITLE = "\x1b]0;pwned\x07"  # OSC 0: set the terminal's title
 RED = "\x1b[31m"
@@ -40,6 +40,12 @@ def test_line_breaks_and_tabs_fold_on_one_line_and_stay_in_a_whole_text() -> Non
 def test_printable_is_idempotent() -> None:
     once = printable(f"{RETITLE}{LINK}{CSI_C1}\ttab")
     assert printable(once) == once
+
+
+def test_printable_in_place_keeps_every_position() -> None:
+    text = f"{RETITLE}a\tb{CSI_C1}\x7f"
+    assert printable_in_place(text) == "␛]0;pwned␇a b\ufffd␡"
+    assert len(printable_in_place(text)) == len(text)
 
 
 def test_printable_json_holds_the_same_values() -> None:

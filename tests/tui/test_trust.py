@@ -184,8 +184,14 @@ def test_escape_sequences_in_documents_and_queries_are_shown_escaped(tmp_path: P
             screen = await wait_for_session(pilot, app)
             query_list = screen.query_one(QueryList)
             assert "printer \\x1b]0;pwned\\x07manual" in shown(str(query_list.get_option_at_index(0).prompt))
+            query_list.focus()
+            await pilot.press("enter")  # the corpus's query, searched as it is and shown safely in the box
+            await wait_for(pilot, lambda: screen.result is not None and screen.result.query_id == "q1")
+            box = screen.query_one("#query", Input)
+            assert box.value == queries[0]["text"]
+            assert shown(box.render_line(0).text).startswith("printer ␛]0;pwned")  # (rich drops the BEL itself)
             screen.run_query("printer")
-            await wait_for(pilot, lambda: screen.result is not None)
+            await wait_for(pilot, lambda: screen.result is not None and screen.result.query == "printer")
             for retriever in ("bm25", "sbert:minilm"):
                 text = shown(column_text(app, retriever))
                 assert "\\x1b]0;pwned\\x07Printer \\x1b[31mmanual" in text

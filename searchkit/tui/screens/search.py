@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+from rich.highlighter import Highlighter
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -13,7 +14,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, OptionList, Static
 
-from searchkit.display import printable
+from searchkit.display import printable, printable_in_place
 from searchkit.tui.screens.document import DocumentScreen
 from searchkit.tui.session import SearchResult, Session
 from searchkit.tui.text import query_terms
@@ -26,6 +27,13 @@ from searchkit.tui.widgets.results import (
 )
 
 DEBOUNCE_SECONDS = 0.15
+
+
+class ControlPictures(Highlighter):
+    """Shows a query's control characters (one from the corpus, chosen in a list) as visible ones, in place."""
+
+    def highlight(self, text: Text) -> None:
+        text.plain = printable_in_place(text.plain)
 
 
 class SearchScreen(Screen[None]):
@@ -45,7 +53,10 @@ class SearchScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(placeholder="Type a query (Enter: search now; Tab: to the hits; ↓ the query list)", id="query", disabled=True)
+        yield Input(
+            placeholder="Type a query (Enter: search now; Tab: to the hits; ↓ the query list)", id="query", disabled=True,
+            highlighter=ControlPictures(),
+        )  # fmt: skip
         yield Static(Text("starting…"), id="status")
         yield Static(id="warnings")
         with Horizontal(id="main"):
