@@ -71,7 +71,7 @@ def print_side_by_side(query: str, columns: dict[str, list[dict]], documents: di
     from rich.table import Table
     from rich.text import Text
 
-    from searchkit.tui.text import excerpt, query_terms, snippet  # plain rich text, no Textual
+    from searchkit.tui.text import excerpt, query_terms, snippet
 
     terms = query_terms(query)
     table = Table(title=Text(f"query: {printable(query)}"), show_lines=True, expand=True)

@@ -72,7 +72,7 @@ class EvalScreen(Screen[str | None]):
             self.action_export()
 
     def _status(self, text: str, style: str = "") -> None:
-        self.query_one("#eval-status", Static).update(Text(text, style=style))
+        self.query_one("#eval-status", Static).update(Text(printable(text, lines=True), style=style))
 
     def _show(self, report: ExperimentReport, curves: dict[str, list[float]]) -> None:
         table = self.query_one("#eval-table", DataTable)

@@ -14,6 +14,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar, Static
 
+from searchkit.display import printable
 from searchkit.errors import SearchkitError
 
 
@@ -41,7 +42,7 @@ class IndexingScreen(Screen[str | None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="indexing"):
-            yield Static(Text(f"Indexing {self.job.corpus}"), id="indexing-title")
+            yield Static(Text(f"Indexing {printable(str(self.job.corpus))}"), id="indexing-title")
             yield ProgressBar(id="indexing-progress", show_eta=True)
             yield Static(Text("reading the corpus…", style="dim"), id="indexing-status")
         yield Footer()
@@ -50,7 +51,7 @@ class IndexingScreen(Screen[str | None]):
         self.build()
 
     def _status(self, text: str, style: str = "dim") -> None:
-        self.query_one("#indexing-status", Static).update(Text(text, style=style))
+        self.query_one("#indexing-status", Static).update(Text(printable(text, lines=True), style=style))
 
     def _progress(self, done: int, total: int) -> None:
         self.query_one(ProgressBar).update(total=max(total, 1), progress=done if total else 1)

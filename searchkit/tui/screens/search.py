@@ -68,7 +68,7 @@ class SearchScreen(Screen[None]):
     # -- state the app sets --------------------------------------------------
 
     def set_status(self, text: str, style: str = "") -> None:
-        self.query_one("#status", Static).update(Text(text, style=style))
+        self.query_one("#status", Static).update(Text(printable(text), style=style))
 
     def show_error(self, message: str) -> None:
         """A problem the user can act on, in place of the columns."""
@@ -79,7 +79,7 @@ class SearchScreen(Screen[None]):
         self.query_one("#query", Input).disabled = True
         self.query_one("#warnings").display = False
         box = self.query_one("#message", Static)
-        box.update(Text.assemble(("Cannot search\n\n", "bold red"), message, ("\n\nCtrl+P: open another index   F1: help   Ctrl+Q: quit", "dim")))
+        box.update(Text.assemble(("Cannot search\n\n", "bold red"), printable(message, lines=True), ("\n\nCtrl+P: open another index   F1: help   Ctrl+Q: quit", "dim")))
         box.display = True
         self.set_status("error", "red")
 
@@ -150,7 +150,7 @@ class SearchScreen(Screen[None]):
             return
         if debounce:
             await asyncio.sleep(DEBOUNCE_SECONDS)
-        self.set_status(f"searching “{printable(query)}”…", "dim")
+        self.set_status(f"searching “{query}”…", "dim")
         visible = [r for r in session.retrievers if r.name not in self.hidden]
         result = await asyncio.to_thread(session.search, query, self.k, visible)
         if session is not self.session:
@@ -162,7 +162,7 @@ class SearchScreen(Screen[None]):
     def _shown(self, result: SearchResult, started: float) -> None:
         self.last_latency = time.perf_counter() - started
         shown = sum(min(len(c.hits), result.k) for c in result.columns)
-        self.set_status(f"{shown} hits from {len(result.columns)} retrievers in {self.last_latency * 1000:.0f} ms (query id {printable(result.query_id)})")
+        self.set_status(f"{shown} hits from {len(result.columns)} retrievers in {self.last_latency * 1000:.0f} ms (query id {result.query_id})")
 
     def _render_result(self) -> None:
         session, result = self.session, self.result
@@ -175,12 +175,11 @@ class SearchScreen(Screen[None]):
         for column in result.columns:
             for widget in self.query(ResultsColumn):
                 if widget.retriever == column.retriever:
-                    widget.show(
-                        ColumnView(
-                            column, result.k, result.documents, result.excerpts, terms, shared, grades,
-                            scores.get(column.retriever), bool(scores),
-                        )  # fmt: skip
-                    )
+                    view = ColumnView(
+                        column, result.k, result.documents, result.excerpts, terms, shared, grades,
+                        scores.get(column.retriever), bool(scores),
+                    )  # fmt: skip
+                    widget.show(view)
 
     def _apply_hidden(self) -> None:
         for widget in self.query(ResultsColumn):
