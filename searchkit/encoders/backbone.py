@@ -74,6 +74,7 @@ class Backbone:
         The pipeline's output uses the model's prompt for `kind` when it defines one; the other
         poolings never do, so a prompted model needs a second pass for them.
         """
+        poolings = list(dict.fromkeys(poolings))  # each pooling once, however often it is asked for
         prompt = self.model.prompts.get(kind) or None
         passes: list[tuple[str | None, list[str]]] = []
         if prompt:

@@ -59,7 +59,7 @@ def encode_all(
 ) -> dict[str, np.ndarray]:
     """Encoder spec -> vectors of `texts`, with one forward pass per shared backbone."""
     groups: dict[int, list[Encoder]] = {}
-    for encoder in encoders:
+    for encoder in {encoder.spec: encoder for encoder in encoders}.values():
         groups.setdefault(id(shared_backbone(encoder) or encoder), []).append(encoder)
     results: dict[str, np.ndarray] = {}
     for group in groups.values():

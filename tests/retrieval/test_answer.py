@@ -79,3 +79,15 @@ def test_no_queries_no_work(tiny_index: Index) -> None:
     retrievers = open_retrievers(tiny_index, "sbert:minilm")
     assert isinstance(retrievers[0], DenseRetriever)
     assert answer_all(retrievers, [], k=5)["sbert:minilm"].hits == []
+
+
+def test_retrievers_sharing_an_encoder_get_the_same_query_vectors(tiny_index: Index) -> None:
+    """--long-docs both: two retrievers per encoder, one query encoding for all six."""
+    retrievers = open_retrievers(tiny_index, long_docs=("maxp", "first"))
+    assert [r.name for r in retrievers] == [
+        "cls:minilm", "cls:minilm@first", "mean:minilm", "mean:minilm@first", "sbert:minilm", "sbert:minilm@first",
+    ]  # fmt: skip
+    answers = answer_all(retrievers, QUERIES, k=3)
+    for retriever in retrievers:
+        alone = retriever.search_many(QUERIES, 3)
+        assert [[h.doc_id for h in hits] for hits in answers[retriever.name].hits] == [[h.doc_id for h in hits] for hits in alone]
