@@ -63,21 +63,29 @@ def test_bad_rrf_weights(bm25_home: Path, capsys: pytest.CaptureFixture[str]) ->
 
 
 @pytest.mark.parametrize("name", ["..", ".", "/", "a:b"])
-def test_index_names_that_would_leave_the_home(tmp_path: Path, tiny_corpus: Path, run_searchkit, name: str) -> None:
+def test_index_names_that_would_leave_the_home(tmp_path: Path, tiny_corpus: Path, capsys, name: str) -> None:
     home = tmp_path / "box" / "indexes"
-    result = run_searchkit("index", tiny_corpus, "--name", name, "--home", home)  # default encoders: checked before they load
-    assert_clean_error(result, f"{name!r} cannot name an index", "choose one with --name")
-    assert "encoding" not in result.stderr
+    assert main(["index", str(tiny_corpus), "--name", name, "--home", str(home)]) == 1  # default encoders: none loads
+    line = one_line(capsys.readouterr().err)
+    assert f"{name!r} cannot name an index" in line and "choose one with --name" in line
     assert not (tmp_path / "box").exists()
-    result = run_searchkit("search", name, "query", "--bm25", "--home", home)
-    assert_clean_error(result, f"{name!r} cannot name an index")
+    assert main(["search", name, "query", "--bm25", "--home", str(home)]) == 1
+    assert f"{name!r} cannot name an index" in one_line(capsys.readouterr().err)
+
+
+def test_bad_index_name_stops_before_models_load(tmp_path: Path, tiny_corpus: Path, run_searchkit) -> None:
+    result = run_searchkit("index", tiny_corpus, "--name", "..", "--home", tmp_path / "indexes")
+    assert_clean_error(result, "'..' cannot name an index")
+    assert "encoding" not in result.stderr and not (tmp_path / "indexes").exists()
+    result = run_searchkit("tui", "a:b", "--home", tmp_path / "indexes", timeout=60)  # (`tui ..` opens the parent folder as a corpus)
+    assert_clean_error(result, "'a:b' cannot name an index")
 
 
 def test_home_that_is_a_file(tmp_path: Path, tiny_corpus: Path, run_searchkit) -> None:
     home = tmp_path / "home-file"
     home.write_text("not a folder")
     for argv in (["index", tiny_corpus], ["search", "tiny", "q", "--bm25"], ["tui", "tiny"], ["tui"]):
-        result = run_searchkit(*argv, env={"SEARCHKIT_HOME": str(home)})
+        result = run_searchkit(*argv, env={"SEARCHKIT_HOME": str(home)}, timeout=60)
         assert_clean_error(result, f"index home {home} is not a folder", "$SEARCHKIT_HOME")
         assert one_line(result.stderr).startswith("searchkit: error:")
     assert home.read_text() == "not a folder"
@@ -133,17 +141,18 @@ DAMAGE = {
 
 
 @pytest.mark.parametrize("case", DAMAGE, ids=list(DAMAGE))
-def test_damaged_index(bm25_home: Path, tiny_corpus: Path, run_searchkit, case: str) -> None:
+def test_damaged_index(bm25_home: Path, tiny_corpus: Path, capsys: pytest.CaptureFixture[str], case: str) -> None:
     damage, message = DAMAGE[case]
     folder = bm25_home / "tiny"
     shutil.rmtree(folder / "bm25", ignore_errors=True)
     damage(folder)
     before = folder_bytes(folder / "qdrant")
-    result = run_searchkit("search", "tiny", "guitar", "--bm25", "--home", bm25_home)
-    assert_clean_error(result, message)
-    assert one_line(result.stderr).startswith("searchkit: error:")
-    result = run_searchkit("eval", tiny_corpus, "--encoders", "", "--bm25", "--home", bm25_home)
-    assert_clean_error(result, message)
+    capsys.readouterr()
+    assert main(["search", "tiny", "guitar", "--bm25", "--home", str(bm25_home)]) == 1
+    line = one_line(capsys.readouterr().err)
+    assert line.startswith("searchkit: error:") and message in line
+    assert main(["eval", str(tiny_corpus), "--encoders", "", "--bm25", "--home", str(bm25_home)]) == 1
+    assert message in capsys.readouterr().err
     assert folder_bytes(folder / "qdrant") == before  # the stored index is not rewritten
 
 
