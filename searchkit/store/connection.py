@@ -152,7 +152,7 @@ def _store_errors(where: str) -> Iterator[None]:
         raise StoreError(_refused(where, error)) from None
     except ResponseHandlingException as error:
         raise StoreError(_unanswered(where, error.source)) from None
-    except httpx.HTTPError as error:
+    except (httpx.HTTPError, json.JSONDecodeError) as error:  # a 200 answer that is not JSON is decoded unguarded
         raise StoreError(_unanswered(where, error)) from None
     except sqlite3.Error as error:
         raise StoreError(f"{where}: the storage failed ({error}); free disk space or check the folder, then run again") from None
