@@ -15,7 +15,10 @@ CORPUS_FILES = ("corpus.jsonl", "corpus.jsonl.gz")
 
 
 def is_beir_folder(folder: Path) -> bool:
-    return any((folder / name).is_file() for name in CORPUS_FILES)
+    try:
+        return any((folder / name).is_file() for name in CORPUS_FILES)
+    except OSError as error:
+        raise CorpusError(folder, f"cannot read this folder: {error.strerror}; check its permissions") from None
 
 
 def read_beir(folder: Path, split: str = "test") -> Corpus:
@@ -55,9 +58,14 @@ def read_queries(path: Path) -> dict[str, str]:
 def find_qrels(folder: Path, split: str) -> Path | None:
     """qrels/<split>.tsv; failing that, the only .tsv in qrels/."""
     wanted = folder / "qrels" / f"{split}.tsv"
-    if wanted.is_file():
-        return wanted
-    candidates = sorted((folder / "qrels").glob("*.tsv"))
+    try:
+        if wanted.is_file():
+            return wanted
+        candidates = sorted(p for p in (folder / "qrels").iterdir() if p.suffix == ".tsv")
+    except FileNotFoundError:
+        return None
+    except OSError as error:  # an unreadable qrels folder would otherwise look like a corpus without judgments
+        raise CorpusError(folder / "qrels", f"cannot read this folder: {error.strerror}; check its permissions") from None
     return candidates[0] if len(candidates) == 1 else None
 
 

@@ -74,6 +74,22 @@ def test_unreadable_jsonl_file(open_folder: Path) -> None:
         load_corpus(path)
 
 
+def test_unreadable_qrels_folder(open_folder: Path) -> None:
+    folder = write_beir(open_folder / "beir", TINY_DOCS, TINY_QUERIES, [("q1", "guitar", 1)])
+    (folder / "qrels" / "test.tsv").rename(folder / "qrels" / "dev.tsv")  # found only by listing the folder
+    assert load_corpus(folder).qrels == {"q1": {"guitar": 1}}
+    (folder / "qrels").chmod(0)
+    with unprivileged(), pytest.raises(CorpusError, match=f"^{folder / 'qrels'}: cannot read this folder: Permission denied"):
+        load_corpus(folder)
+
+
+def test_unreadable_corpus_folder(open_folder: Path) -> None:
+    folder = write_beir(open_folder / "beir", TINY_DOCS, TINY_QUERIES, [])
+    folder.chmod(0)
+    with unprivileged(), pytest.raises(CorpusError, match=f"^{folder}: cannot read this folder: Permission denied"):
+        load_corpus(folder)
+
+
 def test_link_out_of_the_folder_is_an_error(tmp_path: Path) -> None:
     folder = notes(tmp_path)
     (tmp_path / "secret.txt").write_text("outside", encoding="utf-8")
