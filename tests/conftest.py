@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -116,3 +120,31 @@ def index_snapshot(index) -> dict[str, tuple[dict, dict[str, list[float]]]]:
         points.update({str(r.id): (r.payload, r.vector) for r in records})
         if offset is None:
             return points
+
+
+NOBODY = 65534
+
+
+@pytest.fixture()
+def open_folder() -> Iterator[Path]:
+    """A folder any user may enter (tmp_path's parents are private to root), so a test can read as `nobody`."""
+    folder = Path(tempfile.mkdtemp(prefix="searchkit-"))
+    folder.chmod(0o755)
+    yield folder
+    for path in [folder, *folder.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(0o755)
+    shutil.rmtree(folder)
+
+
+@contextmanager
+def unprivileged() -> Iterator[None]:
+    """Run the block as `nobody` when the tests run as root (root reads every file whatever its mode)."""
+    if os.geteuid() != 0:
+        yield
+        return
+    os.seteuid(NOBODY)
+    try:
+        yield
+    finally:
+        os.seteuid(0)

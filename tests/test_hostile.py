@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import TINY_DOCS, TINY_QUERIES, TINY_QRELS, assert_clean_error, write_beir
+from conftest import TINY_DOCS, TINY_QRELS, TINY_QUERIES, assert_clean_error, unprivileged, write_beir
 
 from searchkit.cli import main
 from searchkit.evaluation import read_trec_run
@@ -95,6 +95,21 @@ def test_home_inside_a_file(tmp_path: Path, tiny_corpus: Path, capsys: pytest.Ca
     (tmp_path / "file").write_text("x")
     assert main(["index", str(tiny_corpus), "--encoders", "", "--home", str(tmp_path / "file" / "sub")]) == 1
     assert f"cannot be created: {tmp_path / 'file'} is a file" in one_line(capsys.readouterr().err)
+
+
+def test_home_that_cannot_be_written(open_folder: Path, tiny_corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    home = open_folder / "read-only"
+    home.mkdir(mode=0o555)
+    corpus = shutil.copytree(tiny_corpus, open_folder / "tiny")
+    # as root first, so every module is imported (the interpreter's own files may be closed to `nobody`)
+    assert main(["index", str(corpus), "--encoders", "", "--home", str(open_folder / "writable")]) == 0
+    capsys.readouterr()
+    with unprivileged():
+        status = main(["index", str(corpus), "--encoders", "", "--home", str(home)])
+    assert status == 1
+    line = one_line(capsys.readouterr().err.replace("\r", "\n").replace("encoding: 0doc [00:00, ?doc/s]", ""))
+    assert f"cannot create the index folder {home / 'tiny' / 'qdrant'}: Permission denied" in line
+    assert not any(home.iterdir())
 
 
 def damage_meta_truncated(folder: Path) -> None:

@@ -4,45 +4,13 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
-import shutil
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import TINY_DOCS, TINY_QUERIES, assert_clean_error, write_beir
+from conftest import TINY_DOCS, TINY_QUERIES, assert_clean_error, unprivileged, write_beir
 
 from searchkit.corpus import load_corpus
 from searchkit.errors import CorpusError
-
-NOBODY = 65534
-
-
-@pytest.fixture()
-def open_folder() -> Iterator[Path]:
-    """A folder any user may enter (tmp_path's parents are private to root), so a test can read as `nobody`."""
-    folder = Path(tempfile.mkdtemp(prefix="searchkit-"))
-    folder.chmod(0o755)
-    yield folder
-    for path in [folder, *folder.rglob("*")]:
-        if not path.is_symlink():
-            path.chmod(0o755)
-    shutil.rmtree(folder)
-
-
-@contextmanager
-def unprivileged() -> Iterator[None]:
-    """Run the block as `nobody` when the tests run as root (root reads every file whatever its mode)."""
-    if os.geteuid() != 0:
-        yield
-        return
-    os.seteuid(NOBODY)
-    try:
-        yield
-    finally:
-        os.seteuid(0)
 
 
 def notes(folder: Path) -> Path:
