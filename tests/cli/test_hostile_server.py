@@ -59,8 +59,9 @@ def silent_server() -> Iterator[int]:
 
 def test_unreachable_server_is_named_without_credentials(tmp_path: Path, tiny_corpus: Path, run_searchkit) -> None:
     url = f"http://admin:hunter2@127.0.0.1:{closed_port()}"
-    for argv in (["search", "tiny", "q", "--bm25"], ["index", tiny_corpus], ["eval", tiny_corpus, "--bm25"]):
-        result = run_searchkit(*argv, "--qdrant-url", url, "--home", tmp_path, env={"SEARCHKIT_QDRANT_API_KEY": SECRET_KEY})
+    for argv in (["search", "tiny", "q", "--bm25"], ["index", tiny_corpus], ["eval", tiny_corpus, "--bm25"], ["tui", "tiny"]):
+        env = {"SEARCHKIT_QDRANT_API_KEY": SECRET_KEY}
+        result = run_searchkit(*argv, "--qdrant-url", url, "--home", tmp_path, env=env, timeout=60)
         assert_clean_error(result, f"cannot reach Qdrant at {redact(url)} (ConnectError)", "docker compose up")
         assert "hunter2" not in result.stderr + result.stdout and SECRET_KEY not in result.stderr + result.stdout
         assert "encoding" not in result.stderr  # found before any model loaded
