@@ -6,7 +6,6 @@ import csv
 import io
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 from searchkit.corpus.documents import DocumentCollector

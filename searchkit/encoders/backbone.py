@@ -12,9 +12,9 @@ import numpy as np
 
 from searchkit.encoders.base import normalize
 from searchkit.encoders.model_folders import ModelSource
-from searchkit.errors import ModelNotAvailableError
 from searchkit.encoders.poolings import POOLINGS
 from searchkit.encoders.windows import Span, window_spans
+from searchkit.errors import ModelNotAvailableError
 from searchkit.types import TextKind
 
 

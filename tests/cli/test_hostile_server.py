@@ -82,13 +82,13 @@ def test_bad_timeout_setting(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 
 # what the server answers to GET /collections/tiny/exists, and what the message says
 ANSWERS = {
-    "401": (dict(status_code=401, text="Unauthorized"), "refused the request (401 Unauthorized): set $SEARCHKIT_QDRANT_API_KEY"),
-    "403": (dict(status_code=403, json={"status": {"error": "forbidden"}}), "refused the request (403 Forbidden)"),
-    "500": (dict(status_code=500, json={"status": {"error": "disk broke"}}), "failed (500 Internal Server Error: disk broke); check the server's log"),
-    "503": (dict(status_code=503, text="<html>proxy down</html>"), "failed (503 Service Unavailable); check the server's log"),
-    "400": (dict(status_code=400, json={"status": {"error": "bad name"}}), "rejected the request (400 Bad Request: bad name)"),
-    "garbage JSON": (dict(status_code=200, text="{not json"), "sent an answer searchkit cannot read; is that URL a Qdrant server"),
-    "wrong JSON": (dict(status_code=200, json={"result": "yes"}), "sent an answer searchkit cannot read"),
+    "401": ({"status_code": 401, "text": "Unauthorized"}, "refused the request (401 Unauthorized): set $SEARCHKIT_QDRANT_API_KEY"),
+    "403": ({"status_code": 403, "json": {"status": {"error": "forbidden"}}}, "refused the request (403 Forbidden)"),
+    "500": ({"status_code": 500, "json": {"status": {"error": "disk broke"}}}, "failed (500 Internal Server Error: disk broke); check the server's log"),
+    "503": ({"status_code": 503, "text": "<html>proxy down</html>"}, "failed (503 Service Unavailable); check the server's log"),
+    "400": ({"status_code": 400, "json": {"status": {"error": "bad name"}}}, "rejected the request (400 Bad Request: bad name)"),
+    "garbage JSON": ({"status_code": 200, "text": "{not json"}, "sent an answer searchkit cannot read; is that URL a Qdrant server"),
+    "wrong JSON": ({"status_code": 200, "json": {"result": "yes"}}, "sent an answer searchkit cannot read"),
 }
 
 
