@@ -198,6 +198,17 @@ def test_odd_ids_survive_eval_out_and_judgments(tmp_path: Path, capsys: pytest.C
     capsys.readouterr()
 
 
+def test_judgments_split_by_a_tab_name_their_line(bm25_home: Path, tiny_corpus: Path, capsys) -> None:
+    """A judgments file an older searchkit wrote with a tab inside an id: the line is named, the file kept."""
+    judgments = bm25_home / "tiny" / "judgments.tsv"
+    judgments.write_text("query-id\tcorpus-id\tscore\nq1\tguitar\t1\nq1\tbad\tid\t1\n", encoding="utf-8")
+    before = judgments.read_bytes()
+    argv = ["eval", str(tiny_corpus), "--encoders", "", "--bm25", "--judgments", "--home", str(bm25_home)]
+    assert main(argv) == 1
+    assert f"{judgments}:3: expected 3 tab-separated fields" in capsys.readouterr().err
+    assert judgments.read_bytes() == before
+
+
 def test_id_with_whitespace_stops_before_indexing(tmp_path: Path, run_searchkit) -> None:
     corpus = write_beir(tmp_path / "spaced", TINY_DOCS + [{"_id": "two words", "text": "x"}], TINY_QUERIES, TINY_QRELS)
     result = run_searchkit("eval", corpus, "--bm25", "--out", tmp_path / "out", "--home", tmp_path / "indexes")
