@@ -168,7 +168,7 @@ def open_retrievers_from_args(
 
 def check_index_target(args: argparse.Namespace, name: str) -> None:
     """Fail before any model loads: an index name or home folder that cannot work, or a server that does not answer."""
-    from searchkit.store.connection import check_server
+    from searchkit.store import check_server
 
     collection, _ = Index.locate(name, args.home)
     url = args.qdrant_url or default_url()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from searchkit.store.base import DocumentPoint, PointState, VectorStore, WindowPoint
-from searchkit.store.connection import connect
+from searchkit.store.connection import check_server, connect
 from searchkit.store.qdrant import EMBEDDED_FOLDER, QdrantStore, point_id
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "QdrantStore",
     "VectorStore",
     "WindowPoint",
+    "check_server",
     "holds_embedded_store",
     "open_store",
     "point_id",
