@@ -33,7 +33,8 @@ from searchkit.store import DocumentPoint, PointState, WindowPoint
 ProgressCallback = Callable[[int, int], None]  # (documents encoded so far, documents to encode)
 LongDocs = Literal["maxp", "first"]
 WindowTitle = Literal["first", "every"]  # the title read with the first window only, or prepended to every window
-STRIDE_FRACTION = 0.75  # default stride: three quarters of a window, so neighbours overlap by a quarter
+STRIDE_FRACTION = 0.75  # default stride: three quarters of the model's maximum length (192 for 256)
+SPECIAL_TOKENS = 2  # [CLS] and [SEP]: a BERT-family window is the maximum length less these
 REMOVAL_GUARD = 0.5  # a run that would remove more than this share of the indexed documents stops
 
 
@@ -102,7 +103,7 @@ def index_corpus(
 ) -> IndexReport:
     """Bring `index` up to date with `corpus` for `encoders`; returns what was done.
 
-    `stride` (word pieces; default: three quarters of each encoder's window) sets where windows
+    `stride` (word pieces; default: three quarters of the model's maximum length) sets where windows
     start; `window_title` "every" prepends the title to every window (whose end then falls to the
     next window's overlap) instead of reading it with the first window only. The index stays bound to the corpus it was built from: another corpus under its name
     is an error, and so is a run that would remove most of its documents, unless `allow_removal`.
@@ -178,7 +179,7 @@ def _record(encoder: Encoder, long_docs: LongDocs, stride: int | None, title: Wi
         size = encoder.max_tokens
         windows = {"long_docs": long_docs, "tokens": size}
         if long_docs == "maxp":
-            step = stride or max(1, round(STRIDE_FRACTION * size))
+            step = stride or max(1, min(size, round(STRIDE_FRACTION * (size + SPECIAL_TOKENS))))
             if not 1 <= step <= size:
                 raise SearchkitError(f"--stride {step} must be between 1 and {encoder.spec}'s window of {size} word pieces")
             scheme = f"{encoder.fingerprint}-{size}-{step}" + ("-title" if title == "every" else "")

@@ -135,11 +135,11 @@ def test_manifest_records_corpus_encoders_fingerprints_dimensions(tiny_index_hom
     assert raw == manifest
     assert manifest["format"] == 1
     assert manifest["corpus"] == {"name": "tiny", "path": str(tiny_corpus.resolve()), "split": "test", "kind": "BEIR folder", "documents": 7}
-    windows = {"long_docs": "maxp", "tokens": 254, "stride": 190, "title": "first"}  # MiniLM reads 256 pieces, 2 of them [CLS] and [SEP]
+    windows = {"long_docs": "maxp", "tokens": 254, "stride": 192, "title": "first"}  # MiniLM reads 256 pieces, 2 of them [CLS] and [SEP]
     assert manifest["encoders"] == {
         e.spec: {
             "spec": e.spec, "vector": vector_name(e.spec), "dimension": 384, "fingerprint": e.fingerprint, "documents": 7,
-            "windows": {**windows, "scheme": f"{e.fingerprint}-254-190"}, "long_documents": 0, "windowed": 7,
+            "windows": {**windows, "scheme": f"{e.fingerprint}-254-192"}, "long_documents": 0, "windowed": 7,
         }  # fmt: skip
         for e in minilm_encoders
     }

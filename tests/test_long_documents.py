@@ -49,7 +49,7 @@ def test_a_passage_deep_in_a_long_document_is_found_by_its_window(tmp_path: Path
     mean = minilm_encoders[1]
     with Index.open("minutes", home=tmp_path, create=True) as index:
         report = index_corpus(corpus, [mean], index)
-        (spans,) = mean.windows([corpus.documents["long"].content], stride=190)
+        (spans,) = mean.windows([corpus.documents["long"].content], stride=192)
         assert report.windows == {"mean:minilm": len(spans) - 1} and len(spans) >= 4
         assert report.long_documents == {"mean:minilm": 1}
         assert len(index_snapshot(index)) == 4 + len(spans) - 1  # a point per document, and per further window

@@ -72,7 +72,7 @@ def add_long_docs_options(parser: argparse.ArgumentParser, *, indexing: bool, bo
     if indexing:
         parser.add_argument(
             "--stride", type=positive_int, metavar="PIECES",
-            help="word pieces from one window's start to the next (default: 3/4 of each encoder's window)",
+            help="word pieces from one window's start to the next (default: 3/4 of the model's maximum length, 192 for 256)",
         )  # fmt: skip
         parser.add_argument(
             "--window-title", choices=["first", "every"], default="first",

@@ -23,7 +23,7 @@ def test_points_have_uuid_ids_and_document_payloads(tiny_index_home: Path, tiny_
     for pid, (payload, vectors) in points.items():
         doc = corpus.documents[payload["doc_id"]]
         assert uuid.UUID(pid).version == 5 and pid == point_id(doc.id)
-        windows = {name: f"{fingerprint}-254-190" for name, fingerprint in fingerprints.items()}  # all short: no window points
+        windows = {name: f"{fingerprint}-254-192" for name, fingerprint in fingerprints.items()}  # all short: no window points
         assert payload == {
             "doc_id": doc.id, "title": doc.title, "text": doc.text, "hash": doc.content_hash, "vectors": fingerprints,
             "windows": windows, "spans": {},
