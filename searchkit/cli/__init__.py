@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from searchkit.cli import encoders, eval, index, search, tui
+from searchkit.display import printable
 from searchkit.errors import SearchkitError
 
 COMMANDS = {"index": index, "search": search, "encoders": encoders, "eval": eval, "tui": tui}
@@ -37,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.run(args)
     except SearchkitError as error:
-        print(f"searchkit: error: {error}", file=sys.stderr)
+        print(f"searchkit: error: {printable(str(error))}", file=sys.stderr)
         return 1
     except OSError as error:  # a file that cannot be read or written: permissions, a full disk
         where = f"{error.filename}: " if error.filename else ""
@@ -45,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             hint = "free some space and run the command again (what was written before is kept)"
         else:
             hint = "check that path and its permissions, then run the command again"
-        print(f"searchkit: error: {where}{error.strerror or error}; {hint}", file=sys.stderr)
+        print(f"searchkit: error: {printable(where)}{error.strerror or error}; {hint}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("searchkit: interrupted; what was written is kept (run the same command again to resume)", file=sys.stderr)

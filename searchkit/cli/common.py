@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from searchkit.display import printable
 from searchkit.encoders import Encoder
 from searchkit.errors import SearchkitError
 from searchkit.index import HOME_VARIABLE, URL_VARIABLE, Index, default_url
@@ -162,7 +163,7 @@ def open_retrievers_from_args(
     if not retrievers:
         raise SearchkitError("no retriever to run: name encoders with --encoders, or add --bm25 or --hybrid")
     for warning in index.coverage_warnings([r.name for r in retrievers]):
-        print(f"searchkit: warning: {warning}", file=sys.stderr)
+        print(f"searchkit: warning: {printable(warning)}", file=sys.stderr)
     return retrievers
 
 

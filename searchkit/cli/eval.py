@@ -26,6 +26,7 @@ from searchkit.cli.common import (
     positive_int,
     progress_bar,
 )
+from searchkit.display import printable, printable_json
 from searchkit.errors import SearchkitError
 from searchkit.evaluation import DEFAULT_METRICS
 
@@ -140,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
         data = report_to_dict(report)
         if pair:
             data["diff"] = {"a": pair[0], "b": pair[1], "metric": report.metrics[0], "queries": [asdict(d) for d in diffs]}
-        print(json.dumps(data, indent=2, ensure_ascii=False))
+        print(printable_json(json.dumps(data, indent=2, ensure_ascii=False)))
     else:
         print_table(report)
         if pair:
@@ -211,10 +212,10 @@ def print_diff(report: ExperimentReport, a: str, b: str, diffs: list[QueryDiff],
             continue
         print(f"\n{name} better ({len(shown)} of {len(wins[side])}, largest difference first):")
         for d in shown:
-            print(f"  query {d.query_id}: {d.score_a:.3f} vs {d.score_b:.3f}  {d.query}")
+            print(f"  query {printable(d.query_id)}: {d.score_a:.3f} vs {d.score_b:.3f}  {printable(d.query)}")
             for doc_id, grade in d.relevant.items():
                 rank_a, rank_b = _rank(d.ranks_a, doc_id), _rank(d.ranks_b, doc_id)
-                print(f"    relevant {doc_id} (grade {grade}): {a} {rank_a}, {b} {rank_b}  {titles.get(doc_id, '')}")
+                print(f"    relevant {printable(doc_id)} (grade {grade}): {a} {rank_a}, {b} {rank_b}  {printable(titles.get(doc_id, ''))}")
 
 
 def _rank(ranks: dict[str, int], doc_id: str) -> str:

@@ -111,3 +111,21 @@ def test_search_shows_bm25_and_the_hybrid_beside_the_encoders(tiny_index_home: P
     assert list(results) == ALL
     assert results["bm25"][0]["id"] == "error" and results["bm25"][0]["title"] == "Printer fault E-4471"
     assert len(results["rrf(bm25,sbert:minilm)"]) == 3
+
+
+def test_diff_and_errors_show_control_characters_escaped(tmp_path: Path, capsys) -> None:
+    from conftest import TINY_DOCS, TINY_QRELS, TINY_QUERIES, write_beir
+
+    queries = [dict(TINY_QUERIES[0], text="\x1b]0;pwned\x07musical instrument with strings"), *TINY_QUERIES[1:]]
+    docs = [dict(TINY_DOCS[0], title="Guitar \x1b[31mred"), *TINY_DOCS[1:]]
+    corpus = write_beir(tmp_path / "tiny", docs, queries, TINY_QRELS)
+    args = ["eval", str(corpus), "--encoders", "cls:minilm", "--bm25", "--diff", "bm25", "cls:minilm", "--diff-limit", "0"]
+    assert main([*args, "--home", str(tmp_path / "home")]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "\\x1b]0;pwned\\x07musical instrument" in out and "Guitar \\x1b[31mred" in out  # q1's query and relevant title
+    bad = tmp_path / "notes\x1b[2J.txt.bin"
+    bad.write_text("x", encoding="utf-8")
+    assert main(["index", str(bad), "--home", str(tmp_path / "home")]) != 0
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "notes\\x1b[2J.txt.bin" in err
