@@ -105,8 +105,9 @@ def index_corpus(
 
     `stride` (word pieces; default: three quarters of the model's maximum length) sets where windows
     start; `window_title` "every" prepends the title to every window (whose end then falls to the
-    next window's overlap) instead of reading it with the first window only. The index stays bound to the corpus it was built from: another corpus under its name
-    is an error, and so is a run that would remove most of its documents, unless `allow_removal`.
+    next window's overlap) instead of reading it with the first window only. The index stays bound
+    to the corpus it was built from: another corpus under its name is an error, and so is a run
+    that would remove most of its documents, unless `allow_removal`.
     """
     started = time.perf_counter()
     records = {e.spec: _record(e, long_docs, stride, window_title) for e in encoders}
@@ -150,7 +151,9 @@ def index_corpus(
                         report.cancelled = True
                         break
                     chunk = docs[start : start + chunk_size]
-                    encoded = _encode_chunk(chunk, [by_spec[s] for s in sorted(first)], [by_spec[s] for s in sorted(windows)], records, batch_size)
+                    encoded = _encode_chunk(
+                        chunk, [by_spec[s] for s in sorted(first)], [by_spec[s] for s in sorted(windows)], records, batch_size
+                    )
                     if pending is not None:
                         pending.result()  # one write in flight while the next chunk encodes
                     pending = writer.submit(_write_chunk, index, chunk, encoded, records, states, rewrite)
@@ -246,7 +249,10 @@ def _encode_chunk(
         chunk.schemes.update({records[e.spec].vector: scheme for e in encoders})
         owners = [(row, number, span) for row, doc_spans in enumerate(spans) for number, span in enumerate(doc_spans[1:], start=1)]
         with_title = records[group[0].spec].windows.get("title") == "every"
-        texts = [f"{docs[row].title} {contents[row][s:e]}" if with_title and docs[row].title else contents[row][s:e] for row, _, (s, e) in owners]
+        texts = [
+            f"{docs[row].title} {contents[row][s:e]}" if with_title and docs[row].title else contents[row][s:e]
+            for row, _, (s, e) in owners
+        ]
         vectors = encode_all(encoders, texts, "document", batch_size)
         for i, (row, number, span) in enumerate(owners):
             names = {e.spec: records[e.spec].vector for e in encoders}

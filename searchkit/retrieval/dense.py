@@ -37,7 +37,8 @@ class DenseRetriever:
                 f"index {index.name!r} holds only the start of long documents for {encoder.spec!r}; index their "
                 f"windows with `searchkit index CORPUS --name {index.name} --encoders {encoder.spec} --long-docs maxp`"
             )
-        self.windows = self.long_docs == "maxp" and indexed == "maxp"
+        stored = bool(self.record.windows and "scheme" in self.record.windows)  # window points hold this vector
+        self.windows: bool | None = (self.long_docs == "maxp") if stored else None
         self.name = encoder.spec if self.long_docs == default or indexed == "whole" else f"{encoder.spec}@{self.long_docs}"
         self.batch_size = batch_size
 

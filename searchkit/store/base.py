@@ -92,11 +92,12 @@ class VectorStore(Protocol):
     def delete(self, doc_ids: Sequence[str]) -> None:
         """Delete documents: their points and their window points."""
 
-    def search(self, vector_name: str, vectors: np.ndarray, k: int, *, windows: bool = True) -> list[list[Hit]]:
+    def search(self, vector_name: str, vectors: np.ndarray, k: int, *, windows: bool | None = True) -> list[list[Hit]]:
         """Top-k documents by cosine for each query vector (one row per query).
 
-        With `windows`, a document scores by its best window (MaxP) and its hit carries that
-        window's span; without, only documents' starts are searched (plain truncation).
+        With `windows` True a document scores by its best window (MaxP) and its hit carries that
+        window's span; False searches only documents' starts (plain truncation); None says no
+        window point holds this vector, so every point is a document's.
         """
 
     def documents(self, doc_ids: Sequence[str]) -> dict[str, Document]: ...

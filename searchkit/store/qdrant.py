@@ -161,31 +161,31 @@ class QdrantStore:
             self.client.delete(self.collection, models.PointIdsList(points=[point_id(d) for d in doc_ids]))
             self.delete_windows(doc_ids)
 
-    def search(self, vector_name: str, vectors: np.ndarray, k: int, *, windows: bool = True) -> list[list[Hit]]:
+    def search(self, vector_name: str, vectors: np.ndarray, k: int, *, windows: bool | None = True) -> list[list[Hit]]:
         rows = np.atleast_2d(vectors)
-        if not windows:
-            responses = self._query(vector_name, rows, k, _documents_only())
-            return [[_hit(p, vector_name) for p in response.points] for response in responses]
-        # Over-fetch windows and keep each document's best; fetch deeper for queries left short.
+        if windows is None:
+            return [[_hit(p, vector_name) for p in response.points] for response in self._query(vector_name, rows, k)]
+        # Over-fetch and keep each document's best point (its best window, or only its own point);
+        # fetch deeper for queries left short. Cheaper than a payload filter in embedded mode.
         results: list[list[Hit]] = [[] for _ in rows]
         pending, limit = list(range(len(rows))), k * FETCH_PER_HIT
         while pending:
             responses = self._query(vector_name, rows[pending], limit)
             short = []
             for row, response in zip(pending, responses):
-                results[row] = _best_per_document(response.points, vector_name, k)
+                results[row] = _best_per_document(response.points, vector_name, k, windows)
                 if len(results[row]) < k and len(response.points) == limit:
                     short.append(row)
             pending, limit = short, limit * FETCH_PER_HIT
         return results
 
-    def _query(self, vector_name: str, rows: np.ndarray, limit: int, query_filter: Any = None) -> list[Any]:
+    def _query(self, vector_name: str, rows: np.ndarray, limit: int) -> list[Any]:
         from qdrant_client import models
         from threadpoolctl import threadpool_limits
 
-        payload = ["doc_id", "span", "spans"]
+        payload = ["doc_id", "window", "span", "spans"]
         requests = [
-            models.QueryRequest(query=row.tolist(), using=vector_name, limit=limit, filter=query_filter, with_payload=payload)
+            models.QueryRequest(query=row.tolist(), using=vector_name, limit=limit, with_payload=payload)
             for row in rows
         ]
         # Embedded Qdrant scores with numpy one query at a time, often right after torch encoded it:
@@ -225,10 +225,12 @@ def _hit(point: Any, vector_name: str) -> Hit:
     return Hit(payload["doc_id"], float(point.score), (span[0], span[1]) if span else None)
 
 
-def _best_per_document(points: Sequence[Any], vector_name: str, k: int) -> list[Hit]:
-    """The first (best) point of each document, as hits, at most `k`."""
+def _best_per_document(points: Sequence[Any], vector_name: str, k: int, windows: bool) -> list[Hit]:
+    """The first (best) point of each document, as hits, at most `k`; without `windows`, documents' own points only."""
     best: dict[str, Hit] = {}
     for point in points:
+        if not windows and (point.payload or {}).get("window"):
+            continue
         hit = _hit(point, vector_name)
         if hit.doc_id not in best:
             best[hit.doc_id] = hit

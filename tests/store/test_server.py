@@ -74,7 +74,7 @@ def test_requests_for_index_creation_upsert_and_search(fake_server, tmp_path: Pa
     (search,) = requests(fake_server, "POST", "/collections/tiny/points/query/batch")
     (query,) = json.loads(search.content)["searches"]
     # windows are fetched 4 per document wanted, then folded into documents
-    assert (query["using"], query["limit"], query["with_payload"]) == (vector_name(sbert.spec), 12, ["doc_id", "span", "spans"])
+    assert (query["using"], query["limit"], query["with_payload"]) == (vector_name(sbert.spec), 12, ["doc_id", "window", "span", "spans"])
     np.testing.assert_allclose(query["query"]["nearest"], sbert.encode(["bowed strings"], "query")[0], atol=1e-6)
 
 
