@@ -24,8 +24,9 @@ REPO = Path(__file__).resolve().parents[1]
 SCIFACT = REPO.parent / "shared" / "datasets" / "scifact"
 HYBRID = "rrf(bm25,sbert:minilm)"
 # BM25 configured like Anserini's flat BEIR baseline: stemming, stop words, k1=0.9, b=0.4.
+# The published figures read each document's first 256 tokens: --long-docs first reproduces them.
 EVAL_ARGS = [
-    "eval", str(SCIFACT), "--bm25", "--hybrid",
+    "eval", str(SCIFACT), "--bm25", "--hybrid", "--long-docs", "first",
     "--bm25-stemmer", "english", "--bm25-stopwords", "english", "--bm25-k1", "0.9", "--bm25-b", "0.4",
 ]  # fmt: skip
 SPEED_LIMIT_S = 30.0
