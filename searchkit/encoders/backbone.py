@@ -1,7 +1,8 @@
 """Encoders over a transformer backbone, one per pooling kind of `POOLINGS`.
 
 Encoders built on the same model share one `Backbone`, whose single forward pass yields the
-token vectors and the SentenceTransformer output that every pooling reads.
+token vectors and the SentenceTransformer output that every pooling reads (and every layer's
+token vectors, once a pooling that reads them has been asked for).
 """
 
 from __future__ import annotations
@@ -75,6 +76,8 @@ class Backbone:
         poolings never do, so a prompted model needs a second pass for them.
         """
         poolings = list(dict.fromkeys(poolings))  # each pooling once, however often it is asked for
+        if any(POOLINGS[p].all_layers for p in poolings):
+            self._return_all_layers()
         prompt = self.model.prompts.get(kind) or None
         passes: list[tuple[str | None, list[str]]] = []
         if prompt:
@@ -88,6 +91,13 @@ class Backbone:
         for pass_prompt, pass_poolings in passes:
             results.update(self._encode_pass(texts, pass_poolings, pass_prompt, batch_size))
         return results
+
+    def _return_all_layers(self) -> None:
+        """From now on every forward pass also yields `all_layer_embeddings` (the model's `hidden_states`).
+
+        Off until a pooling needs it: the model then keeps each layer's output, which it computes anyway.
+        """
+        self.model[0].auto_model.config.output_hidden_states = True
 
     def encode_together(
         self, encoders: Sequence[PoolingEncoder], texts: Sequence[str], kind: TextKind = "document", batch_size: int = 32

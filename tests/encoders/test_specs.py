@@ -22,6 +22,8 @@ from searchkit.errors import EncoderSpecError
 def test_parse_spec() -> None:
     assert parse_spec("sbert:minilm") == ("sbert", "minilm")
     assert parse_spec("  mean:minilm \n") == ("mean", "minilm")
+    assert parse_spec("max:minilm") == ("max", "minilm")
+    assert parse_spec("firstlast:minilm") == ("firstlast", "minilm")
     # only the first colon separates: a model may contain colons
     assert parse_spec("cls:org/model:rev") == ("cls", "org/model:rev")
 
@@ -40,7 +42,7 @@ def test_local_folder_becomes_absolute(tmp_path: Path, monkeypatch: pytest.Monke
         (":minilm", "must look like KIND:MODEL"),
         ("cls:", "must look like KIND:MODEL"),
         ("", "must look like KIND:MODEL"),
-        ("bogus:minilm", "unknown encoder kind 'bogus' in 'bogus:minilm'; available: cls, mean, sbert"),
+        ("bogus:minilm", "unknown encoder kind 'bogus' in 'bogus:minilm'; available: cls, firstlast, max, mean, sbert"),
     ],
 )
 def test_bad_specs(spec: str, message: str) -> None:
@@ -58,7 +60,8 @@ def test_split_specs_canonicalizes_and_deduplicates() -> None:
 
 def test_builtin_kinds() -> None:
     kinds = available_kinds()
-    assert {"cls", "mean", "sbert"} <= set(POOLINGS)
+    assert {"cls", "mean", "max", "firstlast", "sbert"} <= set(POOLINGS)
+    assert [name for name, pooling in POOLINGS.items() if pooling.all_layers] == ["firstlast"]
     for name, pooling in POOLINGS.items():
         assert kinds[name].provider == "searchkit"
         assert kinds[name].description == pooling.description
@@ -69,6 +72,7 @@ def test_encoders_command_lists_kinds_and_aliases(capsys: pytest.CaptureFixture[
     out = capsys.readouterr().out
     for name, pooling in POOLINGS.items():
         assert f"{name} " in out and pooling.description in out
+    assert "max " in out and "firstlast " in out and "SimCSE's first-last avg" in out
     assert "minilm" in out and "sentence-transformers/all-MiniLM-L6-v2" in out
     assert "searchkit.encoders" in out
 
