@@ -60,4 +60,6 @@ def test_too_few_vectors_or_axes() -> None:
     flat[:, 0] = np.arange(10)  # variance along one axis only
     with pytest.raises(ValueError, match=r"k=2 is not within 1\.\.1,"):
         fit_whitening(flat, k=2)
-    assert fit_whitening(flat, k=1)[1].shape == (4, 1)
+    assert fit_whitening(flat)[1].shape == (4, 1)  # by default, every axis with variance
+    with pytest.raises(ValueError, match="these are all the same"):
+        fit_whitening(np.ones((3, 4)))
