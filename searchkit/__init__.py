@@ -6,14 +6,17 @@
 from __future__ import annotations
 
 from searchkit.corpus import Corpus, Document, load_corpus
+from searchkit.corpus.pairs import Pairs, load_pairs
 from searchkit.encoders import Encoder, load_encoder, load_encoders
 from searchkit.errors import SearchkitError
 from searchkit.experiments import (
     ExperimentReport,
     QueryDiff,
+    SimilarityReport,
     TableRow,
     diff,
     run_experiment,
+    run_similarity,
 )
 from searchkit.index import Index
 from searchkit.indexing import IndexReport, build_index, index_corpus
@@ -45,11 +48,13 @@ __all__ = [
     "HybridRetriever",
     "Index",
     "IndexReport",
+    "Pairs",
     "QueryDiff",
     "Qrels",
     "Retriever",
     "Run",
     "SearchkitError",
+    "SimilarityReport",
     "TableRow",
     "answer_all",
     "build_index",
@@ -58,7 +63,9 @@ __all__ = [
     "load_corpus",
     "load_encoder",
     "load_encoders",
+    "load_pairs",
     "open_retrievers",
     "rrf",
     "run_experiment",
+    "run_similarity",
 ]

@@ -20,9 +20,11 @@ def metric_label(metric: str) -> str:
     return f"{_METRIC_LABELS.get(base, base)}@{cutoff}"
 
 
-def format_cell(value: float, beats: list[str], style: Literal["unicode", "markdown", "plain"] = "unicode") -> str:
-    """A mean with the labels of the rows it significantly beats: ``0.645ᵃᵇ``, ``0.645<sup>a,b</sup>``, ``0.645 [a,b]``."""
-    text = f"{value:.3f}"
+def format_cell(
+    value: float, beats: list[str], style: Literal["unicode", "markdown", "plain"] = "unicode", decimals: int = 3
+) -> str:
+    """A value with the labels of the rows it significantly beats: ``0.645ᵃᵇ``, ``0.645<sup>a,b</sup>``, ``0.645 [a,b]``."""
+    text = f"{value:.{decimals}f}"
     if not beats:
         return text
     if style == "unicode":
