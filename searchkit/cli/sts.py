@@ -85,9 +85,7 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
         default=32,
         help="encoding batch size (default: 32)",
     )
-    parser.add_argument(
-        "--out", type=Path, metavar="DIR", help="write report.json and report.md here"
-    )
+    parser.add_argument("--out", type=Path, metavar="DIR", help="write report.json and report.md here")
     parser.add_argument(
         "--json",
         action="store_true",
@@ -105,17 +103,11 @@ def run(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     if args.out is not None and args.out.exists() and not args.out.is_dir():
-        raise SearchkitError(
-            f"--out {args.out} is a file; give a folder for the reports"
-        )
+        raise SearchkitError(f"--out {args.out} is a file; give a folder for the reports")
     specs = split_specs(args.encoders)
     if not specs:
-        raise SearchkitError(
-            "--encoders names no encoder; name at least one, e.g. --encoders mean:minilm"
-        )
-    pairs = load_pairs(
-        args.pairs, args.split, PairColumns(args.sentence1, args.sentence2, args.score)
-    )
+        raise SearchkitError("--encoders names no encoder; name at least one, e.g. --encoders mean:minilm")
+    pairs = load_pairs(args.pairs, args.split, PairColumns(args.sentence1, args.sentence2, args.score))
     split = f"{pairs.split} split" if pairs.split else "every pair"
     print(
         f"pairs {printable(pairs.name)}: {len(pairs):,} pairs ({split}), {len(pairs.sentences):,} distinct sentences",
@@ -132,11 +124,7 @@ def run(args: argparse.Namespace) -> int:
     )
     written = write_report(report, args.out) if args.out else []
     if args.json:
-        print(
-            printable_json(
-                json.dumps(report_to_dict(report), indent=2, ensure_ascii=False)
-            )
-        )
+        print(printable_json(json.dumps(report_to_dict(report), indent=2, ensure_ascii=False)))
     else:
         print_table(report)
     for path in written:

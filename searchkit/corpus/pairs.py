@@ -50,9 +50,7 @@ class Pairs:
     second: tuple[str, ...]
     scores: tuple[float, ...]  # gold similarity, one per pair
     lines: tuple[int, ...]  # where each pair starts in the file
-    columns: dict[
-        str, str
-    ]  # role (sentence1, sentence2, score, split) -> the column read
+    columns: dict[str, str]  # role (sentence1, sentence2, score, split) -> the column read
 
     def __len__(self) -> int:
         return len(self.scores)
@@ -63,9 +61,7 @@ class Pairs:
         return list(dict.fromkeys(self.first + self.second))
 
 
-def load_pairs(
-    path: str | Path, split: str | None = None, columns: PairColumns = PairColumns()
-) -> Pairs:
+def load_pairs(path: str | Path, split: str | None = None, columns: PairColumns = PairColumns()) -> Pairs:
     """Read the pairs of `split` from `path`.
 
     `split` matches the file's split column case-insensitively (`test` reads SICK's `TEST`); "all"
@@ -75,43 +71,31 @@ def load_pairs(
     path = Path(path)
     if not path.is_file():
         raise CorpusError(
-            path,
-            "no such file"
-            if not path.exists()
-            else "not a file; give a .tsv, .txt, .csv or .jsonl file of pairs",
+            path, "no such file" if not path.exists() else "not a file; give a .tsv, .txt, .csv or .jsonl file of pairs"
         )
     if path.suffix not in PAIR_SUFFIXES:
-        raise CorpusError(
-            path,
-            "unsupported file type for pairs; use .tsv, .txt (tab-separated), .csv or .jsonl",
-        )
-    records = read_json_lines(path) if path.suffix == ".jsonl" else _table_records(path)
+        raise CorpusError(path, "unsupported file type for pairs; use .tsv, .txt (tab-separated), .csv or .jsonl")
+    found: dict[str, str] | None = None  # role -> column, from the header (or the first JSON line)
+    if path.suffix == ".jsonl":
+        records: Iterator[tuple[int, dict[str, Any]]] = read_json_lines(path)
+    else:
+        header_line, header, records = _table(path)
+        found = _resolve(columns, header, path, header_line)
     wanted = None if split == ALL_SPLITS else (split or DEFAULT_SPLIT).casefold()
     first: list[str] = []
     second: list[str] = []
     scores: list[float] = []
     lines: list[int] = []
     splits: dict[str, str] = {}  # casefolded split -> as first written
-    found: dict[str, str] | None = None
+    read = 0  # rows of every split
     for line, record in records:
         if found is None:
             found = _resolve(columns, list(record), path, line)
+        read += 1
         # every row is checked, also those of other splits
-        sentence1 = _sentence(
-            _field(record, found["sentence1"], path, line),
-            found["sentence1"],
-            path,
-            line,
-        )
-        sentence2 = _sentence(
-            _field(record, found["sentence2"], path, line),
-            found["sentence2"],
-            path,
-            line,
-        )
-        score = _score(
-            _field(record, found["score"], path, line), found["score"], path, line
-        )
+        sentence1 = _sentence(record, found["sentence1"], path, line)
+        sentence2 = _sentence(record, found["sentence2"], path, line)
+        score = _score(record, found["score"], path, line)
         if "split" in found:
             written = str(_field(record, found["split"], path, line)).strip()
             splits.setdefault(written.casefold(), written)
@@ -121,7 +105,7 @@ def load_pairs(
         second.append(sentence2)
         scores.append(score)
         lines.append(line)
-    if found is None:
+    if found is None or not read:
         raise CorpusError(path, "no pairs in this file")
     if "split" not in found:
         if split not in (None, ALL_SPLITS):
@@ -149,9 +133,7 @@ def load_pairs(
     )
 
 
-def _resolve(
-    columns: PairColumns, available: list[str], path: Path, line: int
-) -> dict[str, str]:
+def _resolve(columns: PairColumns, available: list[str], path: Path, line: int) -> dict[str, str]:
     """Role -> the column of `available` that holds it; an error naming what is missing."""
     folded: dict[str, list[str]] = {}
     for name in available:
@@ -171,9 +153,7 @@ def _resolve(
         given = getattr(columns, role)
         column = find((given,) if given else known)
         if column is None:
-            expected = (
-                f'"{given}"' if given else " or ".join(f'"{name}"' for name in known)
-            )
+            expected = f'"{given}"' if given else " or ".join(f'"{name}"' for name in known)
             raise CorpusError(
                 path,
                 f"no {role} column: expected {expected} (name another with --{role} COLUMN); found: {', '.join(available) or 'none'}",
@@ -192,19 +172,17 @@ def _field(record: dict[str, Any], column: str, path: Path, line: int) -> Any:
     return record[column]
 
 
-def _sentence(value: Any, column: str, path: Path, line: int) -> str:
+def _sentence(record: dict[str, Any], column: str, path: Path, line: int) -> str:
+    value = _field(record, column, path, line)
     if not isinstance(value, str):
-        raise CorpusError(
-            path, f'"{column}" must be a string, found {type(value).__name__}', line
-        )
+        raise CorpusError(path, f'"{column}" must be a string, found {type(value).__name__}', line)
     if not value.strip():
-        raise CorpusError(
-            path, f'"{column}" is empty; every pair needs two sentences', line
-        )
+        raise CorpusError(path, f'"{column}" is empty; every pair needs two sentences', line)
     return value
 
 
-def _score(value: Any, column: str, path: Path, line: int) -> float:
+def _score(record: dict[str, Any], column: str, path: Path, line: int) -> float:
+    value = _field(record, column, path, line)
     score = None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         score = float(value)
@@ -214,35 +192,32 @@ def _score(value: Any, column: str, path: Path, line: int) -> float:
         except ValueError:
             score = None
     if score is None or not math.isfinite(score):
-        shown = (
-            value
-            if not isinstance(value, str) or len(value) <= 40
-            else value[:37] + "..."
-        )
-        raise CorpusError(
-            path, f'"{column}" must be a finite number, found {shown!r}', line
-        )
+        shown = value if not isinstance(value, str) or len(value) <= 40 else value[:37] + "..."
+        raise CorpusError(path, f'"{column}" must be a finite number, found {shown!r}', line)
     return score
 
 
-def _table_records(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line, column -> field) per row after the header; blank lines are skipped."""
+def _table(path: Path) -> tuple[int, list[str], Iterator[tuple[int, dict[str, str]]]]:
+    """The header's line and columns, and (line, column -> field) per row after it; blank lines are skipped."""
     rows = _csv_rows(path) if path.suffix == ".csv" else _tab_rows(path)
-    header: list[str] | None = None
-    for line, fields in rows:
-        if header is None:
-            header = [name.strip() for name in fields]
-            repeated = sorted({name for name in header if header.count(name) > 1})
-            if repeated:
-                raise CorpusError(
-                    path, f"the header names {', '.join(repeated)} more than once", line
-                )
-            continue
-        if len(fields) != len(header):
-            raise CorpusError(
-                path, f"{len(fields)} fields, header has {len(header)}", line
-            )
-        yield line, dict(zip(header, fields))
+    first = next(rows, None)
+    if first is None:
+        raise CorpusError(
+            path,
+            "empty file; expected a header line naming the columns, then a pair per line",
+        )
+    header_line, header = first[0], [name.strip() for name in first[1]]
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise CorpusError(path, f"the header names {', '.join(repeated)} more than once", header_line)
+
+    def records() -> Iterator[tuple[int, dict[str, str]]]:
+        for line, fields in rows:
+            if len(fields) != len(header):
+                raise CorpusError(path, f"{len(fields)} fields, header has {len(header)}", line)
+            yield line, dict(zip(header, fields))
+
+    return header_line, header, records()
 
 
 def _tab_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
@@ -253,9 +228,7 @@ def _tab_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     text = read_text(path)
-    csv.field_size_limit(
-        max(csv.field_size_limit(), len(text))
-    )  # a field is never longer than the file
+    csv.field_size_limit(max(csv.field_size_limit(), len(text)))  # a field is never longer than the file
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     start = 1  # line where the row being read starts
     try:

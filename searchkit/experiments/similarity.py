@@ -63,9 +63,7 @@ class SimilarityRow:
     label: str  # a, b, c, ... in table order; significance marks name rows by it
     name: str
     values: dict[Correlation, float]  # x100
-    beats: dict[
-        Correlation, list[str]
-    ]  # labels of the rows this one is significantly better than
+    beats: dict[Correlation, list[str]]  # labels of the rows this one is significantly better than
     anisotropy: Anisotropy
 
 
@@ -74,9 +72,7 @@ class SimilarityReport:
     pairs: Pairs
     cosines: dict[str, np.ndarray]  # encoder spec -> cosine of each pair
     correlations: dict[str, dict[Correlation, float]]  # x100
-    comparisons: dict[
-        Correlation, dict[tuple[str, str], PairedTest]
-    ]  # (a, b) in table order
+    comparisons: dict[Correlation, dict[tuple[str, str], PairedTest]]  # (a, b) in table order
     anisotropy: dict[str, Anisotropy]
     encoders: dict[str, dict[str, Any]]  # spec -> fingerprint, dimension
     settings: dict[str, Any]
@@ -101,14 +97,7 @@ class SimilarityReport:
                 label=labels[name],
                 name=name,
                 values=dict(self.correlations[name]),
-                beats={
-                    c: [
-                        labels[other]
-                        for other in self.names
-                        if self.better(c, name, other)
-                    ]
-                    for c in CORRELATIONS
-                },
+                beats={c: [labels[other] for other in self.names if self.better(c, name, other)] for c in CORRELATIONS},
                 anisotropy=self.anisotropy[name],
             )
             for name in self.names
@@ -161,14 +150,9 @@ def run_similarity(
         }
         for name, cosine in cosines.items()
     }
-    resampled = bootstrap_correlations(
-        gold, cosines, resamples=resamples, random_seed=random_seed
-    )
+    resampled = bootstrap_correlations(gold, cosines, resamples=resamples, random_seed=random_seed)
     comparisons = {
-        c: {
-            (a, b): _paired_test(a, b, c, correlations, resampled, max_p)
-            for a, b in combinations(names, 2)
-        }
+        c: {(a, b): _paired_test(a, b, c, correlations, resampled, max_p) for a, b in combinations(names, 2)}
         for c in CORRELATIONS
     }
     settings = {
@@ -203,14 +187,8 @@ def run_similarity(
         cosines=cosines,
         correlations=correlations,
         comparisons=comparisons,
-        anisotropy={
-            name: measure_anisotropy(vectors[name], anisotropy_pairs, random_seed)
-            for name in names
-        },
-        encoders={
-            e.spec: {"fingerprint": e.fingerprint, "dimension": e.dimension}
-            for e in encoders
-        },
+        anisotropy={name: measure_anisotropy(vectors[name], anisotropy_pairs, random_seed) for name in names},
+        encoders={e.spec: {"fingerprint": e.fingerprint, "dimension": e.dimension} for e in encoders},
         settings=settings,
         seconds=seconds,
     )
@@ -231,25 +209,16 @@ def bootstrap_correlations(
 
     rng = np.random.default_rng(random_seed)
     batch = max(1, _BATCH_ENTRIES // len(gold))
-    parts: dict[str, dict[Correlation, list[np.ndarray]]] = {
-        name: {c: [] for c in CORRELATIONS} for name in cosines
-    }
+    parts: dict[str, dict[Correlation, list[np.ndarray]]] = {name: {c: [] for c in CORRELATIONS} for name in cosines}
     for start in range(0, resamples, batch):
-        rows = rng.integers(
-            0, len(gold), size=(min(batch, resamples - start), len(gold))
-        )
+        rows = rng.integers(0, len(gold), size=(min(batch, resamples - start), len(gold)))
         drawn_gold = gold[rows]
         gold_ranks = rankdata(drawn_gold, axis=1)
         for name, cosine in cosines.items():
             drawn = cosine[rows]
             parts[name]["pearson"].append(_row_pearson(drawn, drawn_gold))
-            parts[name]["spearman"].append(
-                _row_pearson(rankdata(drawn, axis=1), gold_ranks)
-            )
-    return {
-        name: {c: np.concatenate(values) for c, values in by_name.items()}
-        for name, by_name in parts.items()
-    }
+            parts[name]["spearman"].append(_row_pearson(rankdata(drawn, axis=1), gold_ranks))
+    return {name: {c: np.concatenate(values) for c, values in by_name.items()} for name, by_name in parts.items()}
 
 
 def _row_pearson(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -257,11 +226,7 @@ def _row_pearson(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     x = x - x.mean(axis=1, keepdims=True)
     y = y - y.mean(axis=1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return (
-            100
-            * np.einsum("ij,ij->i", x, y)
-            / np.sqrt(np.einsum("ij,ij->i", x, x) * np.einsum("ij,ij->i", y, y))
-        )
+        return 100 * np.einsum("ij,ij->i", x, y) / np.sqrt(np.einsum("ij,ij->i", x, x) * np.einsum("ij,ij->i", y, y))
 
 
 def _paired_test(
@@ -279,11 +244,7 @@ def _paired_test(
     threshold = abs(difference) - 1e-9 * max(1.0, abs(difference))
     count = int(np.count_nonzero(np.abs(drawn - difference) >= threshold))
     p_value = (count + 1) / (len(drawn) + 1)
-    low, high = (
-        np.percentile(drawn, [2.5, 97.5])
-        if len(drawn)
-        else (float("nan"), float("nan"))
-    )
+    low, high = np.percentile(drawn, [2.5, 97.5]) if len(drawn) else (float("nan"), float("nan"))
     return PairedTest(
         a=a,
         b=b,

@@ -51,23 +51,15 @@ def anisotropy_notes(report: SimilarityReport) -> list[str]:
     )
     return [
         head,
-        *(
-            value.reading(name, "sentences")
-            for name, value in report.anisotropy.items()
-        ),
+        *(value.reading(name, "sentences") for name, value in report.anisotropy.items()),
     ]
 
 
-def _cells(
-    report: SimilarityReport, style: Literal["unicode", "markdown"]
-) -> dict[str, list[str]]:
+def _cells(report: SimilarityReport, style: Literal["unicode", "markdown"]) -> dict[str, list[str]]:
     """Per encoder, the cells after its name: correlations with their marks, then the random-pair cosines."""
     cells = {}
     for row in report.table_rows():
-        values = [
-            format_cell(row.values[c], row.beats[c], style, decimals=2)
-            for c in CORRELATIONS
-        ]
+        values = [format_cell(row.values[c], row.beats[c], style, decimals=2) for c in CORRELATIONS]
         spread = f"{row.anisotropy.low:.2f} to {row.anisotropy.high:.2f}"
         cells[row.name] = [*values, f"{row.anisotropy.mean:.3f}", spread]
     return cells
@@ -81,9 +73,7 @@ def markdown_table(report: SimilarityReport) -> str:
     ]
     cells = _cells(report, "markdown")
     for row in report.table_rows():
-        lines.append(
-            f"| {' | '.join([row.label, f'`{row.name}`', *cells[row.name]])} |"
-        )
+        lines.append(f"| {' | '.join([row.label, f'`{row.name}`', *cells[row.name]])} |")
     encoders = [
         f"- `{name}`: fingerprint {described['fingerprint']}, dimension {described['dimension']}"
         for name, described in report.encoders.items()
@@ -110,9 +100,7 @@ def console_table(report: SimilarityReport) -> Table:
     from rich.text import Text
 
     cells = _cells(report, "unicode")
-    table = Table(
-        title=Text(printable(title(report)))
-    )  # names as they are, never as markup
+    table = Table(title=Text(printable(title(report))))  # names as they are, never as markup
     table.add_column("", no_wrap=True)
     table.add_column("encoder", overflow="fold")
     for column, label in enumerate(HEADER):
@@ -134,21 +122,12 @@ def report_to_dict(report: SimilarityReport) -> dict[str, Any]:
         "encoding_seconds": report.seconds,
         "table": [asdict(row) for row in report.table_rows()],
         "correlations": report.correlations,
-        "comparisons": [
-            asdict(test)
-            for tests in report.comparisons.values()
-            for test in tests.values()
-        ],
-        "anisotropy": {
-            name: asdict(value) for name, value in report.anisotropy.items()
-        },
+        "comparisons": [asdict(test) for tests in report.comparisons.values() for test in tests.values()],
+        "anisotropy": {name: asdict(value) for name, value in report.anisotropy.items()},
         "per_pair": {
             "line": list(report.pairs.lines),
             "gold": list(report.pairs.scores),
-            "cosine": {
-                name: [round(float(c), 6) for c in cosine]
-                for name, cosine in report.cosines.items()
-            },
+            "cosine": {name: [round(float(c), 6) for c in cosine] for name, cosine in report.cosines.items()},
         },
     }
 
