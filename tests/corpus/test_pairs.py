@@ -35,7 +35,7 @@ def write(path: Path, header: str, rows: list[str]) -> Path:
 def test_stsb_tsv_reads_the_test_split_with_quotes_as_text(tmp_path: Path) -> None:
     pairs = load_pairs(write(tmp_path / "stsb.tsv", STSB_HEADER, STSB_ROWS))
     assert (pairs.name, pairs.split, len(pairs)) == ("stsb", "test", 3)
-    assert pairs.first[1] == "\"Leprechauns don't exist\" - fine." and pairs.second[1] == "\"Elves don't exist\" - fine."
+    assert pairs.first[1] == '"Leprechauns don\'t exist" - fine.' and pairs.second[1] == '"Elves don\'t exist" - fine.'
     assert pairs.scores == (2.5, 3.0, 3.6) and pairs.lines == (3, 5, 6)
     assert pairs.columns == {"sentence1": "sentence1", "sentence2": "sentence2", "score": "score", "split": "split"}
     everything = load_pairs(tmp_path / "stsb.tsv", "all")
@@ -79,21 +79,56 @@ def test_named_columns_in_csv_and_jsonl(tmp_path: Path) -> None:
 
 # file name, text, line of the error, fragment of the problem
 CASES = {
-    "missing column": ("p.tsv", "sentence1\tsentence2\tgold\na\tb\t1\n", 1, 'no score column: expected "score" or "relatedness_score"'),
+    "missing column": (
+        "p.tsv",
+        "sentence1\tsentence2\tgold\na\tb\t1\n",
+        1,
+        'no score column: expected "score" or "relatedness_score"',
+    ),
     "missing named column": ("p.tsv", "sentence1\tsentence2\tscore\na\tb\t1\n", 1, 'no sentence1 column: expected "left"'),
-    "non-numeric score": ("p.tsv", "sentence1\tsentence2\tscore\na\tb\t1\nc\td\thigh\n", 3, "\"score\" must be a finite number, found 'high'"),
+    "non-numeric score": (
+        "p.tsv",
+        "sentence1\tsentence2\tscore\na\tb\t1\nc\td\thigh\n",
+        3,
+        "\"score\" must be a finite number, found 'high'",
+    ),
     "nan score": ("p.tsv", "sentence1\tsentence2\tscore\na\tb\tnan\n", 2, "must be a finite number"),
     "empty sentence": ("p.tsv", "sentence1\tsentence2\tscore\na\tb\t1\n \tb\t2\n", 3, '"sentence1" is empty'),
-    "empty sentence in another split": ("p.tsv", "split\tsentence1\tsentence2\tscore\ntest\ta\tb\t1\ntrain\ta\t\t2\n", 3, '"sentence2" is empty'),
+    "empty sentence in another split": (
+        "p.tsv",
+        "split\tsentence1\tsentence2\tscore\ntest\ta\tb\t1\ntrain\ta\t\t2\n",
+        3,
+        '"sentence2" is empty',
+    ),
     "too many fields": ("p.tsv", "sentence1\tsentence2\tscore\na\tb\t1\tx\n", 2, "4 fields, header has 3"),
     "too few fields": ("p.tsv", "sentence1\tsentence2\tscore\na\tb\n", 2, "2 fields, header has 3"),
-    "column named twice": ("p.tsv", "sentence1\tsentence2\tscore\tscore\na\tb\t1\t2\n", 1, "the header names score more than once"),
+    "column named twice": (
+        "p.tsv",
+        "sentence1\tsentence2\tscore\tscore\na\tb\t1\t2\n",
+        1,
+        "the header names score more than once",
+    ),
     "unterminated quote": ("p.csv", 'sentence1,sentence2,score\na,b,1\n"never closed,b,2\nc,d,3\n', 3, "never closed"),
     "stray quote": ("p.csv", 'sentence1,sentence2,score\na,"b"c,1\n', 2, "malformed CSV"),
     "malformed JSON": ("p.jsonl", '{"sentence1": "a", "sentence2": "b", "score": 1}\n{"sentence1": \n', 2, "malformed JSON"),
-    "JSON sentence not a string": ("p.jsonl", '{"sentence1": ["a"], "sentence2": "b", "score": 1}\n', 1, '"sentence1" must be a string, found list'),
-    "JSON key missing later": ("p.jsonl", '{"sentence1": "a", "sentence2": "b", "score": 1}\n{"sentence1": "a", "score": 1}\n', 2, 'missing "sentence2"'),
-    "JSON boolean score": ("p.jsonl", '{"sentence1": "a", "sentence2": "b", "score": true}\n', 1, "must be a finite number, found True"),
+    "JSON sentence not a string": (
+        "p.jsonl",
+        '{"sentence1": ["a"], "sentence2": "b", "score": 1}\n',
+        1,
+        '"sentence1" must be a string, found list',
+    ),
+    "JSON key missing later": (
+        "p.jsonl",
+        '{"sentence1": "a", "sentence2": "b", "score": 1}\n{"sentence1": "a", "score": 1}\n',
+        2,
+        'missing "sentence2"',
+    ),
+    "JSON boolean score": (
+        "p.jsonl",
+        '{"sentence1": "a", "sentence2": "b", "score": true}\n',
+        1,
+        "must be a finite number, found True",
+    ),
     "invalid UTF-8": ("p.tsv", "sentence1\tsentence2\tscore\ncaf\xe9\tb\t1\n", 2, "invalid UTF-8"),
 }
 
