@@ -37,60 +37,22 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
         "columns (sentence1, sentence2, score), SICK's (sentence_A, sentence_B, relatedness_score) or those named below",
     )  # fmt: skip
     parser.add_argument(
-        "--split", help="the pairs whose split column (split, or SICK's SemEval_set) holds this value, any case; "
+        "--split",
+        help="the pairs whose split column (split, or SICK's SemEval_set) holds this value, any case; "
         "all for every pair (default: test when the file has a split column, else every pair)",
     )  # fmt: skip
+    parser.add_argument("--sentence1", metavar="COLUMN", help="column of the first sentence (default: sentence1 or sentence_A)")
+    parser.add_argument("--sentence2", metavar="COLUMN", help="column of the second sentence (default: sentence2 or sentence_B)")
+    parser.add_argument("--score", metavar="COLUMN", help="column of the gold score (default: score or relatedness_score)")
+    parser.add_argument("--max-p", type=finite_float, default=0.01, help="p-value threshold for significance (default: 0.01)")
+    parser.add_argument("--seed", type=int, default=42, help="random seed of the bootstrap and the random pairs (default: 42)")
+    parser.add_argument("--resamples", type=positive_int, default=10_000, help="bootstrap resamples of the pairs (default: 10000)")
     parser.add_argument(
-        "--sentence1",
-        metavar="COLUMN",
-        help="column of the first sentence (default: sentence1 or sentence_A)",
-    )
-    parser.add_argument(
-        "--sentence2",
-        metavar="COLUMN",
-        help="column of the second sentence (default: sentence2 or sentence_B)",
-    )
-    parser.add_argument(
-        "--score",
-        metavar="COLUMN",
-        help="column of the gold score (default: score or relatedness_score)",
-    )
-    parser.add_argument(
-        "--max-p",
-        type=finite_float,
-        default=0.01,
-        help="p-value threshold for significance (default: 0.01)",
-    )
-    parser.add_argument(
-        "--seed",
-        type=int,
-        default=42,
-        help="random seed of the bootstrap and the random pairs (default: 42)",
-    )
-    parser.add_argument(
-        "--resamples",
-        type=positive_int,
-        default=10_000,
-        help="bootstrap resamples of the pairs (default: 10000)",
-    )
-    parser.add_argument(
-        "--random-pairs",
-        type=positive_int,
-        default=10_000,
-        help="random pairs of sentences for the anisotropy (default: 10000)",
-    )
-    parser.add_argument(
-        "--batch-size",
-        type=positive_int,
-        default=32,
-        help="encoding batch size (default: 32)",
-    )
+        "--random-pairs", type=positive_int, default=10_000, help="random pairs of sentences for the anisotropy (default: 10000)"
+    )  # fmt: skip
+    parser.add_argument("--batch-size", type=positive_int, default=32, help="encoding batch size (default: 32)")
     parser.add_argument("--out", type=Path, metavar="DIR", help="write report.json and report.md here")
-    parser.add_argument(
-        "--json",
-        action="store_true",
-        help="print the JSON report on stdout (messages go to stderr)",
-    )
+    parser.add_argument("--json", action="store_true", help="print the JSON report on stdout (messages go to stderr)")
     add_encoder_options(parser, DEFAULT_ENCODERS)
     parser.set_defaults(run=run)
 
@@ -109,10 +71,8 @@ def run(args: argparse.Namespace) -> int:
         raise SearchkitError("--encoders names no encoder; name at least one, e.g. --encoders mean:minilm")
     pairs = load_pairs(args.pairs, args.split, PairColumns(args.sentence1, args.sentence2, args.score))
     split = f"{pairs.split} split" if pairs.split else "every pair"
-    print(
-        f"pairs {printable(pairs.name)}: {len(pairs):,} pairs ({split}), {len(pairs.sentences):,} distinct sentences",
-        file=sys.stderr,
-    )
+    described = f"pairs {pairs.name}: {len(pairs):,} pairs ({split}), {len(pairs.sentences):,} distinct sentences"
+    print(printable(described), file=sys.stderr)
     report = run_similarity(
         pairs,
         load_encoders_quietly(specs, args.allow_pickle),
@@ -122,17 +82,14 @@ def run(args: argparse.Namespace) -> int:
         anisotropy_pairs=args.random_pairs,
         batch_size=args.batch_size,
     )
-    written = write_report(report, args.out) if args.out else []
     if args.json:
         print(printable_json(json.dumps(report_to_dict(report), indent=2, ensure_ascii=False)))
     else:
         print_table(report)
-    for path in written:
+    # written after printing: a folder that cannot be written fails with the results already shown
+    for path in write_report(report, args.out) if args.out else []:
         print(f"wrote {printable(str(path))}", file=sys.stderr)
-    print(
-        f"sts took {time.perf_counter() - started:.1f} s (encoding {report.seconds:.1f} s)",
-        file=sys.stderr,
-    )
+    print(f"sts took {time.perf_counter() - started:.1f} s (encoding {report.seconds:.1f} s)", file=sys.stderr)
     return 0
 
 
