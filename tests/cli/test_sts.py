@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -92,3 +94,12 @@ def test_a_bad_row_stops_the_command_without_a_traceback(tmp_path: Path, run_sea
     assert_clean_error(run_searchkit("sts", path), f"{path}:3: \"score\" must be a finite number, found 'high'")
     (tmp_path / "out").write_text("a file")
     assert_clean_error(run_searchkit("sts", path, "--out", tmp_path / "out"), "--out", "is a file")
+
+
+def test_the_command_line_is_built_without_torch_or_scipy() -> None:
+    code = (
+        "import sys; from searchkit.cli import build_parser; build_parser(); "
+        "print(sorted(m for m in ('torch', 'transformers', 'scipy') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout.strip() == "[]", result.stderr
