@@ -3,8 +3,8 @@
 Spearman correlation x100 between the cosine of each pair's vectors and its gold score, over the
 1,379 test pairs of ../shared/datasets/stsbenchmark/stsb.tsv. All poolings come from one forward
 pass per batch (searchkit's encoders over one shared backbone). Whitening is fitted to the test
-sentences themselves (both sides of every pair), as BERT-whitening fits to the sentences it scores,
-on the unit vectors searchkit's encoders return.
+sentences themselves (both sides of every pair; BERT-whitening's "target" setting fits to the
+task's own sentences, its train and dev splits too), on the unit vectors searchkit's encoders return.
 
     python benchmarks/poolings_sts.py
 """
