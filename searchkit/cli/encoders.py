@@ -16,7 +16,7 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
 def run(args: argparse.Namespace) -> int:
     print("Encoder kinds (spec = KIND:MODEL):")
     for kind in available_kinds().values():
-        print(f"  {kind.name:<8} {kind.description}  [{kind.provider}]")
+        print(f"  {kind.name:<10} {kind.description}  [{kind.provider}]")
     print("\nModel aliases:")
     for alias, (hub_id, _) in ALIASES.items():
         print(f"  {alias:<8} {hub_id} (packaged, offline)")
