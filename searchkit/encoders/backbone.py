@@ -60,6 +60,28 @@ class Backbone:
             for i, text in enumerate(texts)
         ]
 
+    def cls_attention(self, text: str) -> list[tuple[int, int, float]]:
+        """Per word piece of `text`'s first window: its character span and the attention the first token
+        ([CLS]) pays it in the last layer, averaged over heads (special tokens have empty spans; weights sum to 1).
+
+        The model runs with eager attention for this one pass (SDPA returns no weights): not thread-safe
+        against encoding on the same backbone.
+        """
+        import torch
+
+        model = self.model[0].auto_model
+        pieces = self.model.tokenizer(text, return_tensors="pt", return_offsets_mapping=True, truncation=True, max_length=int(self.model.max_seq_length))
+        offsets = pieces.pop("offset_mapping")[0].tolist()
+        previous = model.config._attn_implementation
+        model.set_attn_implementation("eager")
+        try:
+            with torch.inference_mode():
+                attentions = model(**pieces.to(model.device), output_attentions=True).attentions
+        finally:
+            model.set_attn_implementation(previous)
+        weights = attentions[-1][0].float().mean(dim=0)[0].cpu().tolist()
+        return [(int(start), int(end), weight) for (start, end), weight in zip(offsets, weights, strict=True)]
+
     def dimension(self, pooling: str) -> int:
         return self.sentence_dimension if POOLINGS[pooling].pipeline else self.token_dimension
 

@@ -11,18 +11,36 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from searchkit.corpus import Corpus, Document
+from searchkit.encoders.poolings import POOLINGS
 from searchkit.errors import SearchkitError
 from searchkit.evaluation import evaluate
 from searchkit.experiments import ExperimentReport, run_experiment
+from searchkit.experiments.anisotropy import Anisotropy, measure_anisotropy
 from searchkit.index import Index
 from searchkit.judgments import Judgments, user_query_id
-from searchkit.retrieval import BM25Settings, Retriever, answer_all, open_retrievers
+from searchkit.retrieval import BM25Settings, DenseRetriever, HybridRetriever, Retriever, answer_all, open_retrievers
 from searchkit.tui.text import Excerpt, excerpt, query_terms
 from searchkit.types import Hit
 
 NDCG_CUTOFF = 10
+WARM_UP = "warm up"
+PROBES = (WARM_UP, "how does it work", "why did this error happen")  # with the corpus's first queries: columns that rank them
+SAMPLE_QUERIES = 8  # all identically (hits and scores) are one ranking
+SAME_SCORE = 1e-6
+ANISOTROPY_SAMPLE = 500  # documents whose stored vectors are paired at random
+# what each pooling kind is, short enough for a column's header (POOLINGS has the full descriptions)
+SHORT_POOLINGS = {
+    "cls": "raw [CLS] vector, no fine-tuned pooling",
+    "mean": "masked mean of last-layer token vectors",
+    "max": "max of last-layer token vectors",
+    "firstlast": "mean of first + last layers' tokens",
+    "sbert": "the model's own SBERT pipeline",
+}
 Status = Callable[[str], None]
+Spans = list[tuple[int, int, float]]  # character spans with weights
 
 
 @dataclass
@@ -74,6 +92,8 @@ class Session:
     judgments: Judgments
     corpus: Corpus | None = None
     warnings: list[str] = field(default_factory=list)
+    same_as: dict[str, tuple[str, str]] = field(default_factory=dict)  # retriever -> (the earlier one it ranks as, why)
+    _anisotropy: dict[str, Anisotropy] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -102,11 +122,54 @@ class Session:
             warnings.extend(index.coverage_warnings([r.name for r in retrievers]))
             status("warming up…")
             for retriever in retrievers:
-                retriever.search("warm up", 1)  # first calls pay one-off costs
+                retriever.search(WARM_UP, 1)  # first calls pay one-off costs
+            probes = [*PROBES, *[text for _, text in sorted(corpus.queries.items())[:SAMPLE_QUERIES]]] if corpus else list(PROBES)
+            same_as = _same_rankings(retrievers, probes)
         except BaseException:
             index.close()
             raise
-        return cls(options, index, retrievers, judgments, corpus, warnings)
+        return cls(options, index, retrievers, judgments, corpus, warnings, same_as)
+
+    def describe(self, retriever: Retriever) -> str:
+        """What a retriever is, in a few words."""
+        if isinstance(retriever, HybridRetriever):
+            return f"RRF of {' + '.join(part.name for part in retriever.parts)}"
+        if isinstance(retriever, DenseRetriever):
+            kind = retriever.encoder.spec.partition(":")[0]
+            return SHORT_POOLINGS.get(kind) or (POOLINGS[kind].description if kind in POOLINGS else f"third-party {kind} encoder")
+        if retriever.describe().get("kind") == "bm25":
+            return "BM25 over title + text"
+        return str(retriever.describe().get("kind", ""))
+
+    def anisotropy(self) -> dict[str, Anisotropy]:
+        """Dense retriever -> the cosines of random pairs of its stored vectors of a seeded sample of documents.
+
+        Measured once per session (blocks for a moment: it reads the vectors from the store)."""
+        with self._lock:
+            if self._anisotropy is None:
+                ids = sorted(self.index.store.states())
+                sample = np.random.default_rng(42).permutation(len(ids))[:ANISOTROPY_SAMPLE]
+                stored = self.index.store.vectors([ids[i] for i in sorted(sample)])
+                measured = {}
+                for retriever in self.retrievers:
+                    if isinstance(retriever, DenseRetriever):
+                        rows = [vectors[retriever.record.vector] for vectors in stored.values() if retriever.record.vector in vectors]
+                        if len(rows) >= 2:
+                            measured[retriever.name] = measure_anisotropy(np.asarray(rows))
+                self._anisotropy = measured
+            return self._anisotropy
+
+    def cls_attention(self, retriever: str | None, text: str) -> Spans:
+        """The attention [CLS] pays each word piece of `text` in the last layer (see `Backbone.cls_attention`),
+        for a dense retriever over a BERT-family model; a SearchkitError saying why not otherwise."""
+        found = next((r for r in self.retrievers if r.name == retriever), None)
+        backbone = getattr(found.encoder, "backbone", None) if isinstance(found, DenseRetriever) else None
+        if backbone is None or not hasattr(backbone, "cls_attention"):
+            raise SearchkitError(f"[CLS] attention is not available for {retriever or 'this column'}: only for dense columns over a transformer")
+        if getattr(backbone.model.tokenizer, "cls_token", None) is None:
+            raise SearchkitError(f"[CLS] attention is not available for {retriever}: its model has no [CLS] token (not BERT-family)")
+        with self._lock:  # the backbone switches to eager attention for this pass
+            return backbone.cls_attention(text)
 
     @property
     def queries(self) -> dict[str, str]:
@@ -174,3 +237,36 @@ class Session:
     def close(self) -> None:
         with self._lock:
             self.index.close()
+
+
+def _same_rankings(retrievers: list[Retriever], probes: list[str]) -> dict[str, tuple[str, str]]:
+    """Retrievers whose hits and scores (to SAME_SCORE) equal an earlier one's for every probe query -> (that one, why)."""
+    answers = answer_all(retrievers, probes, NDCG_CUTOFF)
+    same: dict[str, tuple[str, str]] = {}
+    for i, later in enumerate(retrievers):
+        for earlier in retrievers[:i]:
+            if earlier.name not in same and all(
+                _same_hits(a, b) for a, b in zip(answers[earlier.name].hits, answers[later.name].hits, strict=True)
+            ):
+                evidence = f"same hits and scores on {len(probes)} sample queries"
+                pooling = _pipeline_pooling(later)
+                why = f"its pipeline is {pooling} pooling ({evidence})" if pooling else evidence
+                same[later.name] = (earlier.name, f"{later.name} ranks as {earlier.name}: {why}")
+                break
+    return same
+
+
+def _same_hits(a: list[Hit], b: list[Hit]) -> bool:
+    return [h.doc_id for h in a] == [h.doc_id for h in b] and all(abs(x.score - y.score) <= SAME_SCORE for x, y in zip(a, b))
+
+
+def _pipeline_pooling(retriever: Retriever) -> str | None:
+    """The pooling mode a SentenceTransformer pipeline declares (its Pooling module's config), if any."""
+    backbone = getattr(getattr(retriever, "encoder", None), "backbone", None)
+    if not isinstance(retriever, DenseRetriever) or backbone is None or not retriever.encoder.spec.startswith("sbert:"):
+        return None
+    for module in backbone.model:
+        mode = module.get_config_dict().get("pooling_mode") if hasattr(module, "get_config_dict") else None
+        if mode:
+            return str(mode)
+    return None
