@@ -23,7 +23,7 @@ LAYERS = [
     {"corpus"},
     {"encoders"},
     {"store"},
-    {"index", "judgments"},
+    {"index", "judgments", "training"},  # training reads corpora and tunes encoders' models
     {"indexing", "retrieval", "evaluation"},  # evaluation scores runs; it never asks a retriever
     {"experiments"},
     {"tui"},

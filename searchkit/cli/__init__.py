@@ -8,11 +8,11 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from searchkit.cli import encoders, eval, index, search, sts, tui
+from searchkit.cli import doctor, encoders, eval, index, search, sts, tui, tune
 from searchkit.display import printable
 from searchkit.errors import SearchkitError
 
-COMMANDS = {"index": index, "search": search, "encoders": encoders, "eval": eval, "sts": sts, "tui": tui}
+COMMANDS = {"index": index, "search": search, "encoders": encoders, "eval": eval, "sts": sts, "tune": tune, "tui": tui, "doctor": doctor}
 
 
 class _Parser(argparse.ArgumentParser):
