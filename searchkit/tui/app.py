@@ -33,10 +33,13 @@ class SearchkitCommands(Provider):
         if search.session is not None:
             for retriever in search.session.retrievers:
                 verb = "Show" if retriever.name in search.hidden else "Hide"
-                yield f"{verb} column {retriever.name}", "switch a retriever's column on or off", partial(search.toggle_column, retriever.name)
+                same = search.session.same_as.get(retriever.name)
+                about = same[1] if same else "switch a retriever's column on or off"
+                yield f"{verb} column {retriever.name}", about, partial(search.toggle_column, retriever.name)
             for k in K_CHOICES:
                 if k != search.k:
                     yield f"Set k = {k}", f"show the top {k} hits per column (now {search.k})", partial(search.set_k, k)
+            yield "Why do scores cluster?", "what random pairs of documents score, per dense column", search.why_scores_cluster
             yield "Evaluation screen", "every retriever over the judged queries", app.action_evaluate
             yield "Export the evaluation report", "write it as Markdown and JSON beside the index", app.export_report
         current = search.session.index.name if search.session else None

@@ -21,7 +21,14 @@ from searchkit.experiments import ExperimentReport, run_experiment
 from searchkit.experiments.anisotropy import Anisotropy, measure_anisotropy
 from searchkit.index import Index
 from searchkit.judgments import Judgments, user_query_id
-from searchkit.retrieval import BM25Settings, DenseRetriever, HybridRetriever, Retriever, answer_all, open_retrievers
+from searchkit.retrieval import (
+    BM25Settings,
+    DenseRetriever,
+    HybridRetriever,
+    Retriever,
+    answer_all,
+    open_retrievers,
+)
 from searchkit.tui.text import Excerpt, excerpt, query_terms
 from searchkit.types import Hit
 
@@ -140,6 +147,11 @@ class Session:
         if retriever.describe().get("kind") == "bm25":
             return "BM25 over title + text"
         return str(retriever.describe().get("kind", ""))
+
+    def same_ranking(self, name: str) -> list[str]:
+        """The other retrievers that rank every sample query as `name` does."""
+        first = self.same_as[name][0] if name in self.same_as else name
+        return [r.name for r in self.retrievers if r.name != name and first in (r.name, self.same_as.get(r.name, ("",))[0])]
 
     def anisotropy(self) -> dict[str, Anisotropy]:
         """Dense retriever -> the cosines of random pairs of its stored vectors of a seeded sample of documents.

@@ -8,9 +8,11 @@ around its densest run of query terms; `snippet` fits that excerpt to a column.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from rich.color import Color
+from rich.style import Style
 from rich.text import Text
 
 from searchkit.corpus import Document
@@ -43,6 +45,25 @@ def highlighted(text: str, terms: Iterable[str], style: str = "", *, lines: bool
     if pattern is not None:
         for match in pattern.finditer(result.plain):
             result.stylize(HIGHLIGHT, *match.span())
+    return result
+
+
+def shade(weight: float) -> Style:
+    """A background from dark (weight 0) to bright orange (1)."""
+    low, high = (40, 30, 20), (235, 125, 20)
+    return Style(bgcolor=Color.from_rgb(*(a + (b - a) * min(max(weight, 0.0), 1.0) for a, b in zip(low, high, strict=True))))
+
+
+def shaded(text: str, spans: Sequence[tuple[int, int, float]], *, lines: bool = False) -> Text:
+    """`text` literally and printably, each of `spans` (start, end, weight from 0 to 1; sorted, not
+    overlapping) on a background as bright as its weight."""
+    result = Text()
+    at = 0
+    for start, end, weight in spans:
+        result.append(printable(text[at:start], lines=lines))
+        result.append(printable(text[start:end], lines=lines), style=shade(weight))
+        at = end
+    result.append(printable(text[at:], lines=lines))
     return result
 
 

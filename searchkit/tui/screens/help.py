@@ -24,14 +24,22 @@ passage shows that passage's snippet. Control characters in documents show as es
 | / or Esc | anywhere | back to the query box |
 | ↑ ↓ ← → | hits | move in a column, between columns |
 | Enter / click | hits | open the whole document (the matched passage marked; `[` / `]`: parts of a long one) |
+| a | document | shade each word by the attention `[CLS]` pays it in the last layer (dense columns of a BERT-family model) |
 | r / n | hits, document | judge relevant / not relevant (saved at once beside the index) |
 | c | hits, document | clear your judgment (back to the corpus's grade, or none) |
 | u | hits, document | undo the last judgment change |
 | Ctrl+B | search | show or hide the query list |
 | F2 | anywhere | evaluation: every retriever over the judged queries |
-| Ctrl+P | anywhere | commands: hide a column, change k, open another index, export the report |
+| Ctrl+P | anywhere | commands: hide or show a column, change k, why scores cluster, open another index, export the report |
 | F1 | anywhere | this help |
 | Ctrl+Q | anywhere | quit |
+
+Each column's header says what the retriever is and, for a dense one, the mean cosine of random
+pairs of the index's documents (500 at most): when unrelated documents already score 0.50, a hit's
+0.60 says little (hover it, or Ctrl+P "Why do scores cluster?"). Columns that rank the sample
+queries identically (hits and scores) are shown once, the others named in its bottom border
+(Ctrl+P "Show column ..." brings one back). In a document, `a` shows where `[CLS]` looks: mean
+pooling weighs every token alike, `[CLS]` does not.
 
 With judgments, each column's header shows **recall@k** and **nDCG@10** for the query shown.
 Your judgments override the corpus's and are kept in `judgments.tsv` (BEIR qrels) in the index folder.

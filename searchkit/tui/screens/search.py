@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, OptionList, Static
 
 from searchkit.display import printable, printable_in_place
+from searchkit.experiments.anisotropy import Anisotropy
 from searchkit.tui.screens.document import DocumentScreen
 from searchkit.tui.session import SearchResult, Session
 from searchkit.tui.text import query_terms
@@ -87,12 +88,17 @@ class SearchScreen(Screen[None]):
         self.session = session
         self.result = None
         self.hidden &= {r.name for r in session.retrievers}
+        self.hidden |= set(session.same_as)  # a ranking is shown once; the palette shows the others
         self.query_one("#message").display = False
         self.query_one("#main").display = True
         columns = self.query_one("#columns")
         await columns.remove_children()
-        await columns.mount_all(ResultsColumn(r.name) for r in session.retrievers)
+        await columns.mount_all(ResultsColumn(r.name, session.describe(r), self._same_note(r.name)) for r in session.retrievers)
+        for widget in self.query(ResultsColumn):
+            same = session.same_ranking(widget.retriever)
+            widget.border_subtitle = f"= {', '.join(same)}" if same else ""
         self._apply_hidden()
+        self.measure_random_pairs(session)
         queries = self.query_one(QueryList)
         queries.set_queries(session.queries)
         queries.display = bool(session.queries)
@@ -108,6 +114,39 @@ class SearchScreen(Screen[None]):
         if box.value.strip():
             self.run_search(box.value, time.perf_counter(), debounce=False)
 
+    def _same_note(self, name: str) -> str:
+        """Why `name` and the columns that rank as it are shown once."""
+        assert self.session is not None
+        notes = [note for other, (same, note) in self.session.same_as.items() if name in (other, same)]
+        return "\n".join(notes)
+
+    @work(thread=True, exclusive=True, group="random-pairs")
+    def measure_random_pairs(self, session: Session) -> None:
+        """Each dense column's mean cosine of random pairs of documents, into its header."""
+        try:
+            measured = session.anisotropy()
+        except Exception as error:  # the store went away (another index opened): nothing to show
+            self.app.call_from_thread(self.notify, f"random pairs not measured: {error}", severity="warning", markup=False)
+            return
+        self.app.call_from_thread(self._show_random_pairs, session, measured)
+
+    def _show_random_pairs(self, session: Session, measured: dict[str, Anisotropy]) -> None:
+        if session is self.session:
+            for widget in self.query(ResultsColumn):
+                if widget.retriever in measured:
+                    widget.set_random_pairs(measured[widget.retriever])
+
+    @work(thread=True, group="random-pairs")
+    def why_scores_cluster(self) -> None:
+        """Say what each dense column's random-pair cosine means, and which columns rank identically."""
+        session = self.session
+        if session is None:
+            return
+        lines = [anisotropy.reading(name, "documents") for name, anisotropy in session.anisotropy().items()]
+        lines += [note for _, note in session.same_as.values()]
+        message = "\n".join(printable(line) for line in lines) or "no dense column: BM25 and RRF scores are not cosines"
+        self.app.call_from_thread(self.notify, message, title="Why do scores cluster?", timeout=30, markup=False)
+
     def set_k(self, k: int) -> None:
         self.k = k
         self.rerun()
@@ -115,6 +154,8 @@ class SearchScreen(Screen[None]):
     def toggle_column(self, name: str) -> None:
         self.hidden ^= {name}
         self._apply_hidden()
+        if self.result is not None and name not in {c.retriever for c in self.result.columns}:
+            self.rerun()  # a column shown again was not searched
         self._render_result()
 
     def rerun(self) -> None:
@@ -249,7 +290,7 @@ class SearchScreen(Screen[None]):
         retriever = column.retriever if isinstance(column, ResultsColumn) else None
         span = next((h.span for c in result.columns if c.retriever == retriever for h in c.hits if h.doc_id == doc_id), None)
         if document is not None:
-            self.app.push_screen(DocumentScreen(document, result.query, span, self))
+            self.app.push_screen(DocumentScreen(document, result.query, span, self, retriever, session))
 
     @on(OptionList.OptionSelected, "QueryList")
     def _chosen(self, event: OptionList.OptionSelected) -> None:

@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 
 from searchkit.corpus import Document
 from searchkit.display import printable
+from searchkit.experiments.anisotropy import Anisotropy
 from searchkit.tui.session import NDCG_CUTOFF, Column, QueryScores
 from searchkit.tui.text import Excerpt, snippet
 from searchkit.types import Hit
@@ -74,17 +75,36 @@ class HitList(OptionList):
 
 
 class ResultsColumn(Vertical):
-    def __init__(self, retriever: str) -> None:
+    def __init__(self, retriever: str, description: str = "", explanation: str = "") -> None:
+        """`description`: what the retriever is, in a few words; `explanation`: more, for the header's tooltip."""
         super().__init__(classes="results-column")
         self.retriever = retriever
         self.border_title = retriever
+        self.description = description
+        self.explanation = explanation
+        self.random_pairs: Anisotropy | None = None
+        self.view: ColumnView | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("type a query", style="dim"), classes="column-header")
+        yield Static(classes="column-header")
         yield HitList(markup=False)
 
+    def on_resize(self) -> None:
+        self._show_header()
+
+    def set_random_pairs(self, anisotropy: Anisotropy) -> None:
+        self.random_pairs = anisotropy
+        self._show_header()
+
+    def _show_header(self) -> None:
+        header = self.query_one(".column-header", Static)
+        header.update(_header(self.description, self.random_pairs, self.view, header.content_size.width))
+        reading = self.random_pairs.reading(self.retriever, "documents") if self.random_pairs else ""
+        header.tooltip = "\n".join(line for line in (self.description, self.explanation, reading) if line)
+
     def show(self, view: ColumnView) -> None:
-        self.query_one(".column-header", Static).update(_header(view))
+        self.view = view
+        self._show_header()
         hits = self.query_one(HitList)
         highlighted = hits.highlighted or 0
         width = max(self.content_size.width - 1, 16)  # less the scrollbar
@@ -93,15 +113,31 @@ class ResultsColumn(Vertical):
             hits.highlighted = min(highlighted, hits.option_count - 1)
 
 
-def _header(view: ColumnView) -> Text:
-    if view.scores is not None:
-        return Text.assemble(
+def _header(description: str, random_pairs: Anisotropy | None, view: ColumnView | None, width: int) -> Text:
+    """What the retriever is; the mean cosine of random pairs of documents (dense); the query's scores.
+
+    Each line is cut to `width` (with …)."""
+    header = Text()
+    header.append(printable(description), style="italic")
+    header.append("\n")
+    if random_pairs is not None:
+        header.append_text(Text.assemble((f"{random_pairs.mean:.2f}", "bold"), (" random pairs", "dim")))  # the figure first: it shows when cut
+    header.append("\n")
+    if view is None:
+        header.append("type a query", style="dim")
+    elif view.scores is not None:
+        header.append_text(Text.assemble(
             (f"recall@{view.k} ", "dim"), (f"{view.scores.recall:.2f}", "bold"), "\n",
             (f"nDCG@{NDCG_CUTOFF} ", "dim"), (f"{view.scores.ndcg:.2f}", "bold"),
-        )
-    if not view.column.hits:
-        return Text("no hits", style="dim")
-    return Text("not judged (Tab, then r: relevant)" if not view.judged else "", style="dim")
+        ))  # fmt: skip
+    elif not view.column.hits:
+        header.append("no hits", style="dim")
+    elif not view.judged:
+        header.append("not judged (Tab, then r: relevant)", style="dim")
+    lines = header.split("\n", allow_blank=True)
+    for line in lines:
+        line.truncate(max(width, 1), overflow="ellipsis")
+    return Text("\n").join(lines)
 
 
 def _option(rank: int, hit: Hit, view: ColumnView, width: int) -> Option:
