@@ -54,16 +54,22 @@ def long_documents_note(report: ExperimentReport) -> list[str]:
             continue
         longer = f"{described['long_documents']} of {documents} documents are longer than {described['tokens']} word pieces"
         if described["long_docs"] == "maxp":
-            how = f"scores a document by its best window of {described['tokens']} word pieces (stride {described['stride']})"
+            title = ", the title before every window" if described.get("title") == "every" else ""
+            how = f"scores a document by its best window of {described['tokens']} word pieces (stride {described['stride']}{title})"
         else:
             how = f"reads only the first {described['tokens']} word pieces of a document"
         lines.append(f"{name} {how}; {longer}.")
     return lines
 
 
+def anisotropy_notes(report: ExperimentReport) -> list[str]:
+    """A line per dense retriever on how similar it finds random pairs of the corpus's documents."""
+    return [described["anisotropy"]["reading"] for described in report.retrievers.values() if "anisotropy" in described]
+
+
 def settings_text(described: dict[str, Any], keys: Sequence[str] | None = None) -> str:
-    """``key=value, ...`` for a retriever's settings: `keys` in order, or all but kind and text."""
-    keys = keys or [key for key in described if key not in {"kind", "text"}]
+    """``key=value, ...`` for a retriever's settings: `keys` in order, or all but kind, text and anisotropy."""
+    keys = keys or [key for key in described if key not in {"kind", "text", "anisotropy"}]
 
     def shown(value: Any) -> str:
         if isinstance(value, list):
@@ -88,7 +94,7 @@ def markdown_table(report: ExperimentReport) -> str:
     corpus = report.settings["corpus"]
     title = f"{corpus['name']} ({corpus['split']} split, {corpus['evaluated_queries']} queries, {corpus['documents']} documents)"
     settings = [f"- `{name}`: {settings_text(described)}" for name, described in report.retrievers.items()]
-    notes = [f"- {line}" for line in long_documents_note(report)]
+    notes = [f"- {line}" for line in [*long_documents_note(report), *anisotropy_notes(report)]]
     return "\n".join([f"# {title}", "", *lines, "", significance_note(report), "", *notes, *settings, ""])
 
 
