@@ -136,7 +136,7 @@ class SearchScreen(Screen[None]):
                 if widget.retriever in measured:
                     widget.set_random_pairs(measured[widget.retriever])
 
-    @work(thread=True, group="random-pairs")
+    @work(thread=True, group="why")
     def why_scores_cluster(self) -> None:
         """Say what each dense column's random-pair cosine means, and which columns rank identically."""
         session = self.session
