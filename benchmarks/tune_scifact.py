@@ -24,7 +24,12 @@ REFERENCE = {"cls": (0.606, 0.624), "mean": (0.645, 0.658)}  # nDCG@10 untuned -
 
 
 def searchkit(*args: object) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "searchkit", *map(str, args)], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "searchkit", *map(str, args)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if result.returncode != 0:
         sys.exit(f"searchkit {args[0]} failed:\n{result.stderr}")
     return result
@@ -35,26 +40,47 @@ def measure(work: Path) -> dict[str, tuple[float, float]]:
     out = work / "tuned"
     if not (out / "modules.json").is_file():
         started = time.perf_counter()
-        print(searchkit("tune", "minilm", "--pooling", "cls", "--train", SCIFACT, "--out", out).stderr.strip())
+        print(
+            searchkit(
+                "tune", "minilm", "--pooling", "cls", "--train", SCIFACT, "--out", out
+            ).stderr.strip()
+        )
         print(f"tuning took {time.perf_counter() - started:.0f} s")
     specs = ["cls:minilm", "mean:minilm", f"cls:{out}", f"mean:{out}"]
+    options = [
+        "--long-docs",
+        "first",
+        "--home",
+        work / "indexes",
+        "--metrics",
+        "ndcg@10",
+        "--json",
+    ]
     report = json.loads(
-        searchkit("eval", SCIFACT, "--encoders", ",".join(specs), "--long-docs", "first", "--home", work / "indexes",
-                  "--metrics", "ndcg@10", "--json").stdout  # fmt: skip
+        searchkit("eval", SCIFACT, "--encoders", ",".join(specs), *options).stdout
     )
     ndcg = {name: metrics["ndcg@10"] for name, metrics in report["metrics"].items()}
-    return {pooling: (ndcg[f"{pooling}:minilm"], ndcg[f"{pooling}:{out}"]) for pooling in REFERENCE}
+    return {
+        pooling: (ndcg[f"{pooling}:minilm"], ndcg[f"{pooling}:{out}"])
+        for pooling in REFERENCE
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--work", type=Path, help="folder for the tuned model and the index (default: a temporary one)")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        help="folder for the tuned model and the index (default: a temporary one)",
+    )
     args = parser.parse_args()
     if not SCIFACT.is_dir():
         sys.exit(f"SciFact not found at {SCIFACT}")
     work = args.work or Path(tempfile.mkdtemp(prefix="tune-scifact-"))
     figures = measure(work)
-    print("\n| pooling | nDCG@10 untuned | tuned ([CLS] training) | reference |\n|---|---:|---:|---|")
+    print(
+        "\n| pooling | nDCG@10 untuned | tuned ([CLS] training) | reference |\n|---|---:|---:|---|"
+    )
     for pooling, (before, after) in figures.items():
         reference = " -> ".join(f"{v:.3f}" for v in REFERENCE[pooling])
         print(f"| {pooling} | {before:.3f} | {after:.3f} | {reference} |")

@@ -19,21 +19,90 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
         "its qrels/train.tsv (query, relevant document) pairs with in-batch negatives; a file of scored pairs "
         "(STS) trains the cosine towards score / 5. An interrupted run resumes from OUT/checkpoints.",
     )
-    parser.add_argument("model", help="alias (minilm), local folder, or hub id in the Hugging Face cache")
-    parser.add_argument("--pooling", required=True, help="cls or mean: the pooling to train")
-    parser.add_argument("--train", required=True, type=Path, metavar="DATA", help="a BEIR folder with qrels/train.tsv, or a .tsv/.csv/.jsonl file of scored pairs")
-    parser.add_argument("--out", required=True, type=Path, metavar="FOLDER", help="folder of the tuned model (and its checkpoints while training)")
-    parser.add_argument("--split", help="the judgments or pairs to train on (default: train; every pair of a file without a split column)")
-    parser.add_argument("--epochs", type=positive_int, default=1, help="passes over the pairs (default: 1)")
-    parser.add_argument("--batch-size", type=positive_int, default=16, help="pairs per step (default: 16)")
-    parser.add_argument("--lr", type=finite_float, default=2e-5, help="peak learning rate of AdamW (default: 2e-5)")
-    parser.add_argument("--warmup", type=finite_float, default=0.1, help="share of the steps spent warming up linearly (default: 0.1)")
-    parser.add_argument("--seed", type=int, default=42, help="random seed of the initialization, shuffling and dropout (default: 42)")
-    parser.add_argument("--scale", type=finite_float, default=20.0, help="scale of the cosines in the in-batch negatives loss (default: 20)")
-    parser.add_argument("--save-steps", type=positive_int, default=20, help="steps between checkpoints (default: 20)")
-    parser.add_argument("--stop-after", type=positive_int, metavar="STEPS", help="stop after this many steps (with a checkpoint); run again to go on")
-    parser.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=True, help="bf16 autocast where the CPU supports it (default: on)")
-    parser.add_argument("--allow-pickle", action="store_true", help="allow loading pickle (*.bin) weights you trust")
+    parser.add_argument(
+        "model",
+        help="alias (minilm), local folder, or hub id in the Hugging Face cache",
+    )
+    parser.add_argument(
+        "--pooling", required=True, help="cls or mean: the pooling to train"
+    )
+    parser.add_argument(
+        "--train",
+        required=True,
+        type=Path,
+        metavar="DATA",
+        help="a BEIR folder with qrels/train.tsv, or a .tsv/.csv/.jsonl file of scored pairs",
+    )
+    parser.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        metavar="FOLDER",
+        help="folder of the tuned model (and its checkpoints while training)",
+    )
+    parser.add_argument(
+        "--split",
+        help="the judgments or pairs to train on (default: train; every pair of a file without a split column)",
+    )
+    parser.add_argument(
+        "--epochs",
+        type=positive_int,
+        default=1,
+        help="passes over the pairs (default: 1)",
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=positive_int,
+        default=16,
+        help="pairs per step (default: 16)",
+    )
+    parser.add_argument(
+        "--lr",
+        type=finite_float,
+        default=2e-5,
+        help="peak learning rate of AdamW (default: 2e-5)",
+    )
+    parser.add_argument(
+        "--warmup",
+        type=finite_float,
+        default=0.1,
+        help="share of the steps spent warming up linearly (default: 0.1)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=42,
+        help="random seed of the initialization, shuffling and dropout (default: 42)",
+    )
+    parser.add_argument(
+        "--scale",
+        type=finite_float,
+        default=20.0,
+        help="scale of the cosines in the in-batch negatives loss (default: 20)",
+    )
+    parser.add_argument(
+        "--save-steps",
+        type=positive_int,
+        default=20,
+        help="steps between checkpoints (default: 20)",
+    )
+    parser.add_argument(
+        "--stop-after",
+        type=positive_int,
+        metavar="STEPS",
+        help="stop after this many steps (with a checkpoint); run again to go on",
+    )
+    parser.add_argument(
+        "--bf16",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="bf16 autocast where the CPU supports it (default: on)",
+    )
+    parser.add_argument(
+        "--allow-pickle",
+        action="store_true",
+        help="allow loading pickle (*.bin) weights you trust",
+    )
     parser.set_defaults(run=run)
 
 
@@ -45,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, warmup=args.warmup, seed=args.seed,
         scale=args.scale, bf16=args.bf16, split=args.split, save_steps=args.save_steps,
         stop_after=args.stop_after, allow_pickle=args.allow_pickle, progress=sys.stderr.isatty(),
-    )  # fmt: skip
+    )
     resumed = f", resumed at step {report.resumed_from}" if report.resumed_from else ""
     print(
         f"tuned on {report.pairs:,} {report.kind} pairs: steps {report.resumed_from}-{report.steps if report.finished else '...'} "
@@ -54,7 +123,13 @@ def run(args: argparse.Namespace) -> int:
     )
     if report.finished:
         folder = printable(str(report.out))
-        print(f"saved {folder}; use it as cls:{folder}, mean:{folder} or sbert:{folder}", file=sys.stderr)
+        print(
+            f"saved {folder}; use it as cls:{folder}, mean:{folder} or sbert:{folder}",
+            file=sys.stderr,
+        )
     else:
-        print("stopped early; run the same command again to resume from the checkpoint", file=sys.stderr)
+        print(
+            "stopped early; run the same command again to resume from the checkpoint",
+            file=sys.stderr,
+        )
     return 0
