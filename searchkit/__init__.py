@@ -10,10 +10,12 @@ from searchkit.corpus.pairs import Pairs, load_pairs
 from searchkit.encoders import Encoder, load_encoder, load_encoders
 from searchkit.errors import SearchkitError
 from searchkit.experiments import (
+    DoctorReport,
     ExperimentReport,
     QueryDiff,
     SimilarityReport,
     TableRow,
+    diagnose,
     diff,
     run_experiment,
     run_similarity,
@@ -41,6 +43,7 @@ __all__ = [
     "BM25Settings",
     "Corpus",
     "DenseRetriever",
+    "DoctorReport",
     "Document",
     "Encoder",
     "ExperimentReport",
@@ -58,6 +61,7 @@ __all__ = [
     "TableRow",
     "answer_all",
     "build_index",
+    "diagnose",
     "diff",
     "index_corpus",
     "load_corpus",

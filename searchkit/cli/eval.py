@@ -180,7 +180,7 @@ def print_table(report: ExperimentReport) -> None:
     from rich.console import Console
 
     from searchkit.experiments import console_table, significance_note
-    from searchkit.experiments.table import long_documents_note, settings_text
+    from searchkit.experiments.table import anisotropy_notes, long_documents_note, settings_text
 
     table = console_table(report)
     console = Console()
@@ -188,8 +188,8 @@ def print_table(report: ExperimentReport) -> None:
         console = Console(width=200)  # piped output: never squeeze the table
     console.print(table)
     console.print(significance_note(report), style="dim", highlight=False)
-    for line in long_documents_note(report):
-        console.print(line, style="dim", highlight=False)
+    for line in [*long_documents_note(report), *anisotropy_notes(report)]:
+        console.print(printable(line), style="dim", highlight=False, markup=False)
     for name, described in report.retrievers.items():
         if described.get("kind") in {"bm25", "hybrid"}:
             keys = ["k1", "b", "stemmer", "stopwords", "lowercase", "k", "weights", "depth"]

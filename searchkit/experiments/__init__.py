@@ -1,4 +1,4 @@
-"""Experiments: the retrieval A/B (run, compare, diff) and its table, report and plot; sentence similarity (STS) and anisotropy.
+"""Experiments: the retrieval A/B (run, compare, diff) and its table, report and plot; sentence similarity (STS), anisotropy, and the model doctor.
 
 Each experiment lives in its own module beside its renderers; they read `searchkit.evaluation`'s
 pure functions and ask retrievers through `searchkit.retrieval.answer_all`.
@@ -11,6 +11,7 @@ from searchkit.experiments.anisotropy import (
     measure_anisotropy,
     random_pairs,
 )
+from searchkit.experiments.doctor import DoctorReport, PoolingResult, diagnose
 from searchkit.experiments.plot import plot_recall_curves, recall_curves
 from searchkit.experiments.report import report_to_dict, write_report
 from searchkit.experiments.retrieval import (
@@ -42,14 +43,17 @@ from searchkit.experiments.table import (
 
 __all__ = [
     "Anisotropy",
+    "DoctorReport",
     "ExperimentReport",
     "PairedTest",
+    "PoolingResult",
     "QueryDiff",
     "SimilarityReport",
     "SimilarityRow",
     "TableRow",
     "breakdown",
     "console_table",
+    "diagnose",
     "diff",
     "evaluation_qrels",
     "format_cell",

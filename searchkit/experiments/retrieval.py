@@ -11,8 +11,10 @@ test. The CLI's `searchkit eval` and the TUI show the same `table_rows()`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
+
+import numpy as np
 
 from searchkit.corpus import CONTENT_RULE, Corpus
 from searchkit.errors import SearchkitError
@@ -25,11 +27,13 @@ from searchkit.evaluation import (
     parse_metric,
     relevant_ids,
 )
+from searchkit.experiments.anisotropy import measure_anisotropy
 from searchkit.ranking import rank_scores
-from searchkit.retrieval import Retriever, answer_all
+from searchkit.retrieval import DenseRetriever, Retriever, answer_all
 from searchkit.types import Qrels, Run
 
 RESAMPLES = 10_000
+ANISOTROPY_DOCUMENTS = 1_000  # documents sampled per dense retriever for its anisotropy
 SIGNIFICANCE_TEST = "paired two-sided randomization test (random sign flips of per-query differences)"
 
 
@@ -191,6 +195,10 @@ def run_experiment(
             "pairs": "every pair of retrievers, on every metric",
         },
     }
+    described = {r.name: r.describe() for r in retrievers}
+    for retriever in retrievers:
+        if isinstance(retriever, DenseRetriever) and (anisotropy := document_anisotropy(retriever, corpus, random_seed)):
+            described[retriever.name]["anisotropy"] = anisotropy
     return ExperimentReport(
         corpus=corpus.name,
         metrics=metrics,
@@ -199,10 +207,26 @@ def run_experiment(
         runs=runs,
         evaluations=evaluations,
         comparisons=comparisons,
-        retrievers={r.name: r.describe() for r in retrievers},
+        retrievers=described,
         settings=settings,
         timings={name: answer.seconds for name, answer in answers.items()},
     )
+
+
+def document_anisotropy(retriever: DenseRetriever, corpus: Corpus, seed: int = 42) -> dict[str, Any] | None:
+    """The anisotropy of a seeded sample of the corpus's indexed documents under `retriever`'s vectors, with its reading.
+
+    None when fewer than 2 of the sampled documents hold a vector (an index of empty documents).
+    """
+    ids = sorted(corpus.documents)
+    if len(ids) > ANISOTROPY_DOCUMENTS:
+        ids = [ids[i] for i in np.random.default_rng(seed).choice(len(ids), ANISOTROPY_DOCUMENTS, replace=False)]
+    stored = retriever.index.store.vectors(ids)
+    vectors = [stored[d][retriever.record.vector] for d in ids if retriever.record.vector in stored.get(d, {})]
+    if len(vectors) < 2:
+        return None
+    anisotropy = measure_anisotropy(np.array(vectors), seed=seed)
+    return {**asdict(anisotropy), "documents": len(vectors), "reading": anisotropy.reading(retriever.name, "documents")}
 
 
 def breakdown(report: ExperimentReport, groups: dict[str, str], metric: str | None = None) -> dict[str, dict[str, float]]:
