@@ -33,6 +33,7 @@ from searchkit.retrieval import (
     open_retrievers,
     rrf,
 )
+from searchkit.training import TuneReport, tune
 from searchkit.types import Hit, Qrels, Run
 
 __version__ = "0.1.0"
@@ -59,6 +60,7 @@ __all__ = [
     "SearchkitError",
     "SimilarityReport",
     "TableRow",
+    "TuneReport",
     "answer_all",
     "build_index",
     "diagnose",
@@ -72,4 +74,5 @@ __all__ = [
     "rrf",
     "run_experiment",
     "run_similarity",
+    "tune",
 ]
