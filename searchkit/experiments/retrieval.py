@@ -27,7 +27,7 @@ from searchkit.evaluation import (
     parse_metric,
     relevant_ids,
 )
-from searchkit.experiments.anisotropy import measure_anisotropy
+from searchkit.experiments.anisotropy import Anisotropy, measure_anisotropy
 from searchkit.ranking import rank_scores
 from searchkit.retrieval import DenseRetriever, Retriever, answer_all
 from searchkit.types import Qrels, Run
@@ -218,15 +218,29 @@ def document_anisotropy(retriever: DenseRetriever, corpus: Corpus, seed: int = 4
 
     None when fewer than 2 of the sampled documents hold a vector (an index of empty documents).
     """
-    ids = sorted(corpus.documents)
-    if len(ids) > ANISOTROPY_DOCUMENTS:
-        ids = [ids[i] for i in np.random.default_rng(seed).choice(len(ids), ANISOTROPY_DOCUMENTS, replace=False)]
-    stored = retriever.index.store.vectors(ids)
-    vectors = [stored[d][retriever.record.vector] for d in ids if retriever.record.vector in stored.get(d, {})]
+    sample = sample_documents(sorted(corpus.documents), ANISOTROPY_DOCUMENTS, seed)
+    measured = stored_anisotropy(retriever, sample, seed)
+    if measured is None:
+        return None
+    anisotropy, documents = measured
+    return {**asdict(anisotropy), "documents": documents, "reading": anisotropy.reading(retriever.name, "documents")}
+
+
+def sample_documents(doc_ids: Sequence[str], size: int, seed: int = 42) -> list[str]:
+    """At most `size` of `doc_ids`, drawn at random (seeded), in their order."""
+    if len(doc_ids) <= size:
+        return list(doc_ids)
+    return [doc_ids[i] for i in sorted(np.random.default_rng(seed).choice(len(doc_ids), size, replace=False))]
+
+
+def stored_anisotropy(retriever: DenseRetriever, doc_ids: Sequence[str], seed: int = 42) -> tuple[Anisotropy, int] | None:
+    """`measure_anisotropy` of the vectors `retriever` stored for `doc_ids`, and how many documents held one;
+    None when fewer than 2 do."""
+    stored = retriever.index.store.vectors(list(doc_ids))
+    vectors = [stored[d][retriever.record.vector] for d in doc_ids if retriever.record.vector in stored.get(d, {})]
     if len(vectors) < 2:
         return None
-    anisotropy = measure_anisotropy(np.array(vectors), seed=seed)
-    return {**asdict(anisotropy), "documents": len(vectors), "reading": anisotropy.reading(retriever.name, "documents")}
+    return measure_anisotropy(np.array(vectors), seed=seed), len(vectors)
 
 
 def breakdown(report: ExperimentReport, groups: dict[str, str], metric: str | None = None) -> dict[str, dict[str, float]]:

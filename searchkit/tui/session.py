@@ -11,14 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from searchkit.corpus import Corpus, Document
 from searchkit.encoders.poolings import POOLINGS
 from searchkit.errors import SearchkitError
 from searchkit.evaluation import evaluate
 from searchkit.experiments import ExperimentReport, run_experiment
-from searchkit.experiments.anisotropy import Anisotropy, measure_anisotropy
+from searchkit.experiments.anisotropy import Anisotropy
+from searchkit.experiments.retrieval import sample_documents, stored_anisotropy
 from searchkit.index import Index
 from searchkit.judgments import Judgments, user_query_id
 from searchkit.retrieval import (
@@ -159,16 +158,9 @@ class Session:
         Measured once per session (blocks for a moment: it reads the vectors from the store)."""
         with self._lock:
             if self._anisotropy is None:
-                ids = sorted(self.index.store.states())
-                sample = np.random.default_rng(42).permutation(len(ids))[:ANISOTROPY_SAMPLE]
-                stored = self.index.store.vectors([ids[i] for i in sorted(sample)])
-                measured = {}
-                for retriever in self.retrievers:
-                    if isinstance(retriever, DenseRetriever):
-                        rows = [vectors[retriever.record.vector] for vectors in stored.values() if retriever.record.vector in vectors]
-                        if len(rows) >= 2:
-                            measured[retriever.name] = measure_anisotropy(np.asarray(rows))
-                self._anisotropy = measured
+                sample = sample_documents(sorted(self.index.store.states()), ANISOTROPY_SAMPLE)
+                measured = {r.name: stored_anisotropy(r, sample) for r in self.retrievers if isinstance(r, DenseRetriever)}
+                self._anisotropy = {name: found[0] for name, found in measured.items() if found is not None}
             return self._anisotropy
 
     def cls_attention(self, retriever: str | None, text: str) -> Spans:
