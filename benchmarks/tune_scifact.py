@@ -61,10 +61,8 @@ def measure(work: Path, untuned: bool = False) -> dict[str, tuple[float, float]]
         searchkit("eval", SCIFACT, "--encoders", ",".join(specs), *options).stdout
     )
     ndcg = {name: metrics["ndcg@10"] for name, metrics in report["metrics"].items()}
-    return {
-        pooling: (ndcg[f"{pooling}:minilm"], ndcg[f"{pooling}:{out}"])
-        for pooling in REFERENCE
-    }
+    before = {p: ndcg[f"{p}:minilm"] if untuned else REFERENCE[p][0] for p in REFERENCE}
+    return {pooling: (before[pooling], ndcg[f"{pooling}:{out}"]) for pooling in REFERENCE}
 
 
 def main() -> None:
@@ -74,6 +72,7 @@ def main() -> None:
         type=Path,
         help="folder for the tuned model and the index (default: a temporary one)",
     )
+    parser.add_argument("--untuned", action="store_true", help="measure the untuned model too (one more pass)")
     args = parser.parse_args()
     if not SCIFACT.is_dir():
         sys.exit(f"SciFact not found at {SCIFACT}")
