@@ -192,3 +192,20 @@ def test_the_title_can_go_with_every_window(tmp_path: Path, corpus_path: Path, m
         start, end = payload["span"]
         expected = cls.encode([f"Council minutes {corpus.documents['long'].content[start:end]}"])[0]
         np.testing.assert_allclose(vectors[vector_name(cls.spec)], expected, atol=1e-5)
+
+
+def test_an_encoder_added_later_shares_the_window_points(tmp_path: Path, corpus_path: Path, minilm_encoders) -> None:
+    corpus = load_corpus(corpus_path)
+    cls, mean = minilm_encoders[0], minilm_encoders[1]
+    query = "blue axolotl in a flooded crypt"
+    with Index.open("minutes", home=tmp_path, create=True) as index:
+        index_corpus(corpus, [cls], index)
+        before = DenseRetriever(index, cls).search(query, k=1)[0]
+        report = index_corpus(corpus, [mean], index)  # same model, same windows: the points gain a vector
+        assert report.encoded == {"mean:minilm": 4}
+        windows = [(p, v) for p, v in index_snapshot(index).values() if "window" in p]
+        names = {vector_name(cls.spec), vector_name(mean.spec)}
+        assert windows and all(set(v) == names and set(p["vectors"]) == names for p, v in windows)
+        after = DenseRetriever(index, cls).search(query, k=1)[0]
+        assert (after.doc_id, after.span) == (before.doc_id, before.span)
+        assert after.score == pytest.approx(before.score, abs=1e-6)  # cls kept its windows

@@ -119,24 +119,28 @@ class QdrantStore:
         self.client.upsert(self.collection, structs, wait=True)
 
     def upsert_windows(self, points: Sequence[WindowPoint]) -> None:
+        """Write window points, keeping the vectors other encoders of their scheme already hold there."""
         from qdrant_client import models
 
-        structs = [
-            models.PointStruct(
-                id=window_point_id(point.doc_id, point.scheme, point.number),
-                vector={name: list(vector) for name, vector in point.vectors.items()},
-                payload={
-                    "doc_id": point.doc_id,
-                    "window": point.number,
-                    "scheme": point.scheme,
-                    "span": list(point.span),
-                    "vectors": point.fingerprints,
-                },
-            )
-            for point in points
-        ]
-        if structs:
-            self.client.upsert(self.collection, structs, wait=True)
+        ids = [window_point_id(point.doc_id, point.scheme, point.number) for point in points]
+        if not ids:
+            return
+        held = {
+            str(record.id): record
+            for record in self.client.retrieve(self.collection, ids, with_payload=["vectors"], with_vectors=True)
+        }
+        structs = []
+        for pid, point in zip(ids, points):
+            vectors: dict[str, Any] = {name: list(vector) for name, vector in point.vectors.items()}
+            fingerprints = dict(point.fingerprints)
+            if pid in held and isinstance(held[pid].vector, dict):
+                old = (held[pid].payload or {}).get("vectors") or {}
+                for name, vector in held[pid].vector.items():
+                    if name not in vectors and name in old:
+                        vectors[name], fingerprints[name] = vector, old[name]
+            payload = {"doc_id": point.doc_id, "window": point.number, "scheme": point.scheme, "span": list(point.span)}
+            structs.append(models.PointStruct(id=pid, vector=vectors, payload={**payload, "vectors": fingerprints}))
+        self.client.upsert(self.collection, structs, wait=True)
 
     def delete_windows(self, doc_ids: Sequence[str] | None = None, *, keep_schemes: Sequence[str] = ()) -> None:
         from qdrant_client import models
