@@ -17,7 +17,12 @@ from typing import Any
 from searchkit.corpus import Corpus, load_corpus
 from searchkit.corpus.beir import is_beir_folder
 from searchkit.encoders import Encoder
-from searchkit.errors import IndexDamagedError, IndexMismatchError, IndexNotFoundError, SearchkitError
+from searchkit.errors import (
+    IndexDamagedError,
+    IndexMismatchError,
+    IndexNotFoundError,
+    SearchkitError,
+)
 from searchkit.store import VectorStore, holds_embedded_store, open_store
 
 HOME_VARIABLE = "SEARCHKIT_HOME"

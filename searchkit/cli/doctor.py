@@ -10,7 +10,12 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from searchkit.cli.common import finite_float, positive_int, progress_bar, quiet_transformers
+from searchkit.cli.common import (
+    finite_float,
+    positive_int,
+    progress_bar,
+    quiet_transformers,
+)
 from searchkit.display import printable, printable_json
 
 if TYPE_CHECKING:

@@ -180,7 +180,11 @@ def print_table(report: ExperimentReport) -> None:
     from rich.console import Console
 
     from searchkit.experiments import console_table, significance_note
-    from searchkit.experiments.table import anisotropy_notes, long_documents_note, settings_text
+    from searchkit.experiments.table import (
+        anisotropy_notes,
+        long_documents_note,
+        settings_text,
+    )
 
     table = console_table(report)
     console = Console()

@@ -6,7 +6,13 @@ from pathlib import Path
 
 from searchkit.corpus.documents import DocumentCollector
 from searchkit.corpus.files import read_jsonl_documents
-from searchkit.corpus.lines import check_id, read_json_lines, read_lines, required_id, required_string
+from searchkit.corpus.lines import (
+    check_id,
+    read_json_lines,
+    read_lines,
+    required_id,
+    required_string,
+)
 from searchkit.corpus.model import Corpus
 from searchkit.errors import CorpusError
 from searchkit.types import Qrels

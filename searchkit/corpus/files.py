@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 from searchkit.corpus.documents import DocumentCollector
-from searchkit.corpus.lines import ID_KEYS, read_json_lines, read_text
+from searchkit.corpus.lines import ID_KEYS, csv_error, read_json_lines, read_text
 from searchkit.corpus.model import Document
 from searchkit.errors import CorpusError
 
@@ -45,11 +45,7 @@ def read_csv_documents(path: Path, collector: DocumentCollector) -> None:
             collector.add_record(row, path, start)
             start = reader.line_num + 1
     except csv.Error as error:
-        if "unexpected end of data" in str(error):
-            problem = "a quoted field opened in this row is never closed (a missing closing quote)"
-        else:
-            problem = f"malformed CSV: {error}"
-        raise CorpusError(path, problem, start) from None
+        raise csv_error(path, error, start) from None
 
 
 def read_text_folder(folder: Path, collector: DocumentCollector) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
 import json
 import zlib
@@ -96,3 +97,10 @@ def check_id(value: str, kind: str, path: Path, line: int | None) -> str:
 def required_id(record: dict[str, Any], kind: str, path: Path, line: int) -> str:
     """The record's "_id" (or "id"), checked."""
     return check_id(required_string(record, ID_KEYS, path, line), kind, path, line)
+
+
+def csv_error(path: Path, error: csv.Error, line: int) -> CorpusError:
+    """What the csv module's complaint about the row starting at `line` means, located."""
+    if "unexpected end of data" in str(error):
+        return CorpusError(path, "a quoted field opened in this row is never closed (a missing closing quote)", line)
+    return CorpusError(path, f"malformed CSV: {error}", line)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from searchkit.corpus.lines import read_json_lines, read_lines, read_text
+from searchkit.corpus.lines import csv_error, read_json_lines, read_lines, read_text
 from searchkit.errors import CorpusError
 
 Role = Literal["sentence1", "sentence2", "score"]
@@ -237,8 +237,4 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
                 yield start, fields
             start = reader.line_num + 1
     except csv.Error as error:
-        if "unexpected end of data" in str(error):
-            problem = "a quoted field opened in this row is never closed (a missing closing quote)"
-        else:
-            problem = f"malformed CSV: {error}"
-        raise CorpusError(path, problem, start) from None
+        raise csv_error(path, error, start) from None

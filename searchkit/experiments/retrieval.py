@@ -10,8 +10,9 @@ test. The CLI's `searchkit eval` and the TUI show the same `table_rows()`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from typing import Any, Literal
 
 import numpy as np
@@ -93,19 +94,25 @@ class ExperimentReport:
         return test.significant and mean_a > mean_b
 
     def table_rows(self) -> list[TableRow]:
-        labels = {name: label_for(i) for i, name in enumerate(self.names)}
+        wins = {m: significant_wins(self.names, partial(self.better, m)) for m in self.metrics}
         queries = len(self.queries)
         return [
             TableRow(
-                label=labels[name],
+                label=label_for(position),
                 name=name,
                 values={m: self.evaluations[name].mean[m] for m in self.metrics},
-                beats={m: [labels[other] for other in self.names if self.better(m, name, other)] for m in self.metrics},
+                beats={m: wins[m][name] for m in self.metrics},
                 seconds=self.timings.get(name, 0.0),
                 queries_per_second=queries / self.timings[name] if self.timings.get(name) else 0.0,
             )
-            for name in self.names
+            for position, name in enumerate(self.names)
         ]
+
+
+def significant_wins(names: Sequence[str], better: Callable[[str, str], bool]) -> dict[str, list[str]]:
+    """name -> the labels (a, b, ... in table order) of the rows it is significantly `better` than."""
+    labels = {name: label_for(i) for i, name in enumerate(names)}
+    return {name: [labels[other] for other in names if better(name, other)] for name in names}
 
 
 def label_for(position: int) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from itertools import combinations
 from typing import Any, Literal
 
@@ -28,7 +29,7 @@ from searchkit.experiments.anisotropy import (
     Anisotropy,
     measure_anisotropy,
 )
-from searchkit.experiments.retrieval import label_for
+from searchkit.experiments.retrieval import label_for, significant_wins
 
 Correlation = Literal["spearman", "pearson"]
 CORRELATIONS: tuple[Correlation, ...] = ("spearman", "pearson")
@@ -91,16 +92,16 @@ class SimilarityReport:
         return (test.value_a > test.value_b) == (test.a == a)
 
     def table_rows(self) -> list[SimilarityRow]:
-        labels = {name: label_for(i) for i, name in enumerate(self.names)}
+        wins = {c: significant_wins(self.names, partial(self.better, c)) for c in CORRELATIONS}
         return [
             SimilarityRow(
-                label=labels[name],
+                label=label_for(position),
                 name=name,
                 values=dict(self.correlations[name]),
-                beats={c: [labels[other] for other in self.names if self.better(c, name, other)] for c in CORRELATIONS},
+                beats={c: wins[c][name] for c in CORRELATIONS},
                 anisotropy=self.anisotropy[name],
             )
-            for name in self.names
+            for position, name in enumerate(self.names)
         ]
 
 

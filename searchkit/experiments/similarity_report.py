@@ -12,7 +12,7 @@ from searchkit.display import printable
 from searchkit.experiments.anisotropy import PERCENTILES
 from searchkit.experiments.report import versions
 from searchkit.experiments.similarity import CORRELATIONS, SimilarityReport
-from searchkit.experiments.table import format_cell
+from searchkit.experiments.table import format_cell, marks_note
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -32,13 +32,7 @@ def title(report: SimilarityReport) -> str:
 
 
 def significance_note(report: SimilarityReport) -> str:
-    """One sentence stating the test, its settings and what a mark means."""
-    test = report.settings["significance"]
-    return (
-        f"A mark x means significantly better than row x on that correlation: {test['test']}; "
-        f"{test['resamples']:,} resamples, seed {test['random_seed']}, p <= {test['max_p']:g}, "
-        f"{test['multiple_comparisons']}; {report.settings['pairs']['pairs']:,} pairs."
-    )
+    return marks_note(report.settings["significance"], "correlation", f"{report.settings['pairs']['pairs']:,} pairs")
 
 
 def anisotropy_notes(report: SimilarityReport) -> list[str]:

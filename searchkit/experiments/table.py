@@ -34,15 +34,19 @@ def format_cell(
     return f"{text} [{','.join(beats)}]"
 
 
-def significance_note(report: ExperimentReport) -> str:
-    """One sentence stating the test, its settings and what a mark means."""
-    test = report.settings["significance"]
+def marks_note(test: dict[str, Any], measure: str, sample: str) -> str:
+    """One sentence stating a significance test (report settings' "significance"), its settings and what a mark means."""
     return (
-        f"A mark x means significantly better than row x on that metric: {test['test']}, "
+        f"A mark x means significantly better than row x on that {measure}: {test['test']}, "
         f"{test['resamples']:,} resamples, seed {test['random_seed']}, p <= {test['max_p']:g}, "
-        f"{test['multiple_comparisons']}; {len(report.queries)} queries. "
-        f"Document text for every retriever: {report.settings['text']}."
+        f"{test['multiple_comparisons']}; {sample}."
     )
+
+
+def significance_note(report: ExperimentReport) -> str:
+    """The marks note of the retrieval table, and the text every retriever read."""
+    note = marks_note(report.settings["significance"], "metric", f"{len(report.queries)} queries")
+    return f"{note} Document text for every retriever: {report.settings['text']}."
 
 
 def long_documents_note(report: ExperimentReport) -> list[str]:

@@ -144,7 +144,10 @@ class _Guarded:
 @contextmanager
 def _store_errors(where: str) -> Iterator[None]:
     import httpx
-    from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
+    from qdrant_client.http.exceptions import (
+        ResponseHandlingException,
+        UnexpectedResponse,
+    )
 
     try:
         yield
