@@ -126,9 +126,7 @@ class Session:
             if not retrievers:
                 raise SearchkitError(f"nothing to search with: index {index.name!r} holds no encoders and BM25 is off")
             warnings.extend(index.coverage_warnings([r.name for r in retrievers]))
-            status("warming up…")
-            for retriever in retrievers:
-                retriever.search(WARM_UP, 1)  # first calls pay one-off costs
+            status("warming up…")  # the probes below pay every retriever's one-off first-call costs too
             probes = [*PROBES, *[text for _, text in sorted(corpus.queries.items())[:SAMPLE_QUERIES]]] if corpus else list(PROBES)
             same_as = _same_rankings(retrievers, probes)
         except BaseException:
