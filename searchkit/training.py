@@ -5,21 +5,19 @@ declares the pooling it was trained with and loads at once as `cls:OUT`, `mean:O
 Pairs from a BEIR folder's `qrels/train.tsv` train with in-batch negatives (sentence-transformers'
 MultipleNegativesRankingLoss); scored pairs (STS) with CosineSimilarityLoss on score / 5.
 
-The loop is sentence-transformers' losses driven by a plain torch loop (AdamW, linear warm-up and
-decay, gradient norm clipped at 1, as its trainer does): its trainer needs `datasets` and
-`accelerate`, which searchkit does not install. A checkpoint in OUT/checkpoints is written every
-`save_steps` steps and at the end of each epoch; a run finds it and resumes from there.
+Training is sentence-transformers' trainer (AdamW, linear warm-up and decay, gradient norm clipped
+at 1, bf16 autocast where the hardware has bf16 units). It writes a checkpoint to OUT/checkpoints
+every `save_steps` steps; a run with the same settings resumes from the newest one.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import pickle
-import random
 import shutil
-import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal
@@ -34,7 +32,7 @@ TUNE_POOLINGS = ("cls", "mean")
 TRAIN_SPLIT = "train"
 STS_SCALE = 5.0  # STS gold scores run from 0 to 5; the loss wants a cosine in 0..1
 CHECKPOINTS = "checkpoints"
-STATE_FILE = "state.pt"
+SETTINGS_FILE = "searchkit_settings.json"  # in CHECKPOINTS: what the run resuming from them must match
 RECORD_FILE = "searchkit_tune.json"  # in OUT: how the model was tuned
 
 PairKind = Literal["retrieval", "sts"]
@@ -157,116 +155,129 @@ def tune(
 
     `stop_after` ends this run after that many steps, with a checkpoint to resume from.
     """
-    import torch
-
     started = time.perf_counter()
     if pooling not in TUNE_POOLINGS:
-        raise SearchkitError(
-            f"unknown pooling {pooling!r}; tune trains one of: {', '.join(TUNE_POOLINGS)}"
-        )
-    if (
-        epochs < 1
-        or batch_size < 1
-        or save_steps < 1
-        or not 0 <= warmup < 1
-        or not lr > 0
-    ):
-        raise SearchkitError(
-            "epochs, batch size and save steps must be at least 1, lr above 0 and warm-up in [0, 1)"
-        )
+        raise SearchkitError(f"unknown pooling {pooling!r}; tune trains one of: {', '.join(TUNE_POOLINGS)}")
+    if epochs < 1 or batch_size < 1 or save_steps < 1 or not 0 <= warmup < 1 or not lr > 0:
+        raise SearchkitError("epochs, batch size and save steps must be at least 1, lr above 0 and warm-up in [0, 1)")
     out = Path(out)
     if out.exists() and not out.is_dir():
-        raise SearchkitError(
-            f"--out {out} is a file; give a folder for the tuned model"
-        )
+        raise SearchkitError(f"--out {out} is a file; give a folder for the tuned model")
     pairs = read_training_pairs(train, split)
     if pairs.kind == "retrieval" and batch_size < 2:
         raise SearchkitError("in-batch negatives need a batch size of at least 2")
-    settings = TuneSettings(model, pooling, str(Path(train).resolve()), epochs, batch_size, lr, warmup, seed, scale,
-                            bf16 and _bf16_supported())
+    settings = TuneSettings(
+        model, pooling, str(Path(train).resolve()), epochs, batch_size, lr, warmup, seed, scale, bf16 and bf16_supported()
+    )
     checkpoints = out / CHECKPOINTS
-    state = _read_checkpoint(
-        checkpoints, settings, len(pairs)
-    )  # before the model loads: a mismatch fails at once
-    st_model = _build_model(model, pooling, allow_pickle)
-    loss_fn = _loss(st_model, pairs.kind, scale)
+    resume = _last_checkpoint(checkpoints, settings, len(pairs))  # before the model loads: a mismatch fails at once
+    resumed_from = _checkpoint_step(resume) if resume else 0
+    total = math.ceil(len(pairs) / batch_size) * epochs
 
-    steps_per_epoch = math.ceil(len(pairs) / batch_size)
-    total = steps_per_epoch * epochs
-    optimizer = torch.optim.AdamW(st_model.parameters(), lr=lr, weight_decay=0.0)
-    scheduler = _linear_schedule(optimizer, round(warmup * total), total)
-    if state is None:
-        step = 0
-        _seed(seed)
-    else:
-        step = _resume(state, st_model, optimizer, scheduler)
-    resumed_from = step
-
-    last = total if stop_after is None else min(total, step + stop_after)
-    losses: list[float] = []
-    st_model.train()
-    from tqdm.auto import tqdm
-
-    with tqdm(
-        total=total,
-        initial=step,
-        desc="tune",
-        unit="step",
-        disable=not progress,
-        file=sys.stderr,
-    ) as bar:
-        while step < last:
-            epoch, position = divmod(step, steps_per_epoch)
-            order = torch.randperm(
-                len(pairs), generator=torch.Generator().manual_seed(seed + epoch)
-            ).tolist()
-            batch = order[position * batch_size : (position + 1) * batch_size]
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=settings.bf16):
-                value = loss_fn(*_features(st_model, pairs, batch))
-            value.backward()
-            torch.nn.utils.clip_grad_norm_(st_model.parameters(), 1.0)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad()
-            step += 1
-            losses.append(float(value.detach()))
-            bar.update(1)
-            bar.set_postfix(loss=f"{losses[-1]:.4f}")
-            if step < total and (
-                step % save_steps == 0 or step % steps_per_epoch == 0 or step == last
-            ):
-                _checkpoint(
-                    checkpoints,
-                    settings,
-                    len(pairs),
-                    step,
-                    st_model,
-                    optimizer,
-                    scheduler,
-                )
-
-    finished = step == total
+    trainer = _trainer(_build_model(model, pooling, allow_pickle), pairs, settings, checkpoints, save_steps, progress)
+    if stop_after is not None:
+        trainer.add_callback(_StopAfter(resumed_from + stop_after))
+    checkpoints.mkdir(parents=True, exist_ok=True)
+    (checkpoints / SETTINGS_FILE).write_text(json.dumps(_resume_key(settings, len(pairs))) + "\n", encoding="utf-8")
+    with _quiet_trainer():
+        result = trainer.train(resume_from_checkpoint=str(resume) if resume else None)
+    step = int(result.global_step)
+    finished = step >= total
     if finished:
-        st_model.eval()
         out.mkdir(parents=True, exist_ok=True)
-        st_model.save(str(out), safe_serialization=True)
-        record = {
-            **asdict(settings),
-            "kind": pairs.kind,
-            "pairs": len(pairs),
-            "steps": total,
-        }
-        (out / RECORD_FILE).write_text(
-            json.dumps(record, indent=2) + "\n", encoding="utf-8"
+        trainer.model.save(str(out), safe_serialization=True)
+        record = {**asdict(settings), "kind": pairs.kind, "pairs": len(pairs), "steps": total}
+        (out / RECORD_FILE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        shutil.rmtree(checkpoints, ignore_errors=True)  # the model is saved; nothing left to resume
+    loss = float(result.training_loss) if step > resumed_from else math.nan
+    return TuneReport(out, settings, pairs.kind, len(pairs), total, resumed_from, finished, time.perf_counter() - started, loss)
+
+
+def _trainer(st_model, pairs: TrainingPairs, settings: TuneSettings, checkpoints: Path, save_steps: int, progress: bool):
+    """sentence-transformers' trainer: linear warm-up and decay, AdamW, gradient norm clipped at 1."""
+    from datasets import Dataset
+    from sentence_transformers import (
+        SentenceTransformerTrainer,
+        SentenceTransformerTrainingArguments,
+    )
+    from sentence_transformers.sentence_transformer.losses import (
+        CosineSimilarityLoss,
+        MultipleNegativesRankingLoss,
+    )
+
+    if pairs.kind == "retrieval":
+        dataset = Dataset.from_dict({"anchor": pairs.first, "positive": pairs.second})
+        loss = MultipleNegativesRankingLoss(st_model, scale=settings.scale)
+    else:
+        dataset = Dataset.from_dict({"sentence1": pairs.first, "sentence2": pairs.second, "score": pairs.scores})
+        loss = CosineSimilarityLoss(st_model)
+    args = SentenceTransformerTrainingArguments(
+        output_dir=str(checkpoints), num_train_epochs=settings.epochs, per_device_train_batch_size=settings.batch_size,
+        learning_rate=settings.lr, warmup_steps=settings.warmup, seed=settings.seed, bf16=settings.bf16,
+        save_strategy="steps", save_steps=save_steps, save_total_limit=1, report_to="none",
+        logging_strategy="no", disable_tqdm=not progress, dataloader_pin_memory=False,
+    )  # fmt: skip
+    return SentenceTransformerTrainer(model=st_model, args=args, train_dataset=dataset, loss=loss)
+
+
+class _StopAfter:
+    """A trainer callback that ends training once `step` steps are done (the trainer then saves a checkpoint)."""
+
+    def __new__(cls, step: int):
+        from transformers import TrainerCallback
+
+        class StopAfter(TrainerCallback):
+            def on_step_end(self, args, state, control, **kwargs):
+                if state.global_step >= step:
+                    control.should_training_stop = control.should_save = True
+                return control
+
+        return StopAfter()
+
+
+def _resume_key(settings: TuneSettings, pairs: int) -> dict:
+    return {"settings": asdict(settings), "pairs": pairs}
+
+
+def _last_checkpoint(folder: Path, settings: TuneSettings, pairs: int) -> Path | None:
+    """The newest checkpoint in `folder` of a run with the same settings and pairs; None when there is none."""
+    from transformers.trainer_utils import get_last_checkpoint
+
+    if not folder.is_dir():
+        return None
+    last = get_last_checkpoint(str(folder))
+    if last is None:
+        return None
+    try:
+        saved = json.loads((folder / SETTINGS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        saved = None
+    if saved != _resume_key(settings, pairs):
+        raise SearchkitError(
+            f"{folder}: these checkpoints were written by a run with other settings or pairs; "
+            f"run with the same options to resume, or delete {folder} to start over"
         )
-        shutil.rmtree(
-            checkpoints, ignore_errors=True
-        )  # the model is saved; nothing left to resume
-    return TuneReport(out, settings, pairs.kind, len(pairs), total, resumed_from, finished,
-                      time.perf_counter() - started, sum(losses) / len(losses) if losses else math.nan)
+    return Path(last)
 
 
-def _bf16_supported() -> bool:
+def _checkpoint_step(checkpoint: Path) -> int:
+    return int(checkpoint.name.rpartition("-")[2])
+
+
+@contextmanager
+def _quiet_trainer() -> Iterator[None]:
+    """transformers' info and warning lines (deprecations, model card) would bury the progress bar."""
+    from transformers.utils import logging as hf_logging
+
+    level = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(level)
+
+
+def bf16_supported() -> bool:
     import torch
 
     return bool(
@@ -300,112 +311,3 @@ def _build_model(name: str, pooling: str, allow_pickle: bool):
     return SentenceTransformer(
         modules=[transformer, Pooling(dimension, pooling), Normalize()], device="cpu"
     )
-
-
-def _loss(st_model, kind: PairKind, scale: float):
-    from sentence_transformers.sentence_transformer.losses import (
-        CosineSimilarityLoss,
-        MultipleNegativesRankingLoss,
-    )
-
-    return (
-        MultipleNegativesRankingLoss(st_model, scale=scale)
-        if kind == "retrieval"
-        else CosineSimilarityLoss(st_model)
-    )
-
-
-def _features(st_model, pairs: TrainingPairs, batch: list[int]):
-    import torch
-
-    columns = [
-        st_model.preprocess([texts[i] for i in batch])
-        for texts in (pairs.first, pairs.second)
-    ]
-    labels = torch.tensor(
-        [pairs.scores[i] for i in batch] if pairs.scores else [0.0] * len(batch)
-    )
-    return columns, labels
-
-
-def _linear_schedule(optimizer, warmup_steps: int, total: int):
-    import torch
-
-    def factor(step: int) -> float:
-        if step < warmup_steps:
-            return step / max(1, warmup_steps)
-        return max(0.0, (total - step) / max(1, total - warmup_steps))
-
-    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
-
-
-def _seed(seed: int) -> None:
-    import numpy as np
-    import torch
-
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-
-
-def _checkpoint(
-    folder: Path,
-    settings: TuneSettings,
-    pairs: int,
-    step: int,
-    st_model,
-    optimizer,
-    scheduler,
-) -> None:
-    """Write the state atomically (a temporary file renamed over the last checkpoint)."""
-    import torch
-
-    folder.mkdir(parents=True, exist_ok=True)
-    partial = folder / (STATE_FILE + ".partial")
-    torch.save(
-        {
-            "settings": asdict(settings), "pairs": pairs, "step": step,
-            "model": st_model.state_dict(), "optimizer": optimizer.state_dict(),
-            "scheduler": scheduler.state_dict(), "rng": torch.get_rng_state(),
-        },
-        partial,
-    )
-    partial.replace(folder / STATE_FILE)
-
-
-def _read_checkpoint(folder: Path, settings: TuneSettings, pairs: int) -> dict | None:
-    """The state saved in `folder` by a run of the same settings and pairs, or None when there is none."""
-    import torch
-
-    path = folder / STATE_FILE
-    if not path.is_file():
-        return None
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except (
-        RuntimeError,
-        OSError,
-        EOFError,
-        ValueError,
-        pickle.UnpicklingError,
-    ) as error:  # a damaged or foreign file
-        raise SearchkitError(
-            f"{path}: cannot read this checkpoint ({type(error).__name__}); delete {folder} to start over"
-        ) from None
-    if state.get("settings") != asdict(settings) or state.get("pairs") != pairs:
-        raise SearchkitError(
-            f"{path}: this checkpoint was written by a run with other settings or pairs; "
-            f"run with the same options to resume, or delete {folder} to start over"
-        )
-    return state
-
-
-def _resume(state: dict, st_model, optimizer, scheduler) -> int:
-    """Load a checkpoint's state; returns its step."""
-    import torch
-
-    st_model.load_state_dict(state["model"])
-    optimizer.load_state_dict(state["optimizer"])
-    scheduler.load_state_dict(state["scheduler"])
-    torch.set_rng_state(state["rng"])
-    return int(state["step"])
