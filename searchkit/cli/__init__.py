@@ -6,6 +6,7 @@ import argparse
 import errno
 import sys
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
 from typing import NoReturn
 
 from searchkit.cli import doctor, encoders, eval, index, search, sts, tui, tune
@@ -27,10 +28,18 @@ def build_parser() -> argparse.ArgumentParser:
         prog="searchkit",
         description="Semantic search with pluggable encoders ([CLS], mean pooling, SBERT) and a BM25 baseline, side by side.",
     )
+    parser.add_argument("--version", action="version", version=f"searchkit {_version()}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, module in COMMANDS.items():
         module.add_parser(subparsers, name)
     return parser
+
+
+def _version() -> str:
+    try:
+        return version("searchkit")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
