@@ -86,6 +86,7 @@ class EncoderRecord:
     windows: dict[str, Any] | None = None
     long_documents: int = 0  # documents longer than one window, counted after each run
     windowed: int = 0  # documents whose every window holds a vector from this model
+    precision: str = "fp32"  # what the built-in encoders computed in ("fp32", "bf16"); "" when the encoder does not say
 
     @property
     def long_docs(self) -> str:
@@ -196,6 +197,12 @@ class Index:
             raise IndexMismatchError(
                 f"index {self.name!r} holds no vectors for {encoder.spec!r} (it holds: {held}); "
                 f"add them with `searchkit index CORPUS --name {self.name} --encoders {encoder.spec}`"
+            )
+        precision = getattr(encoder, "precision", record.precision)
+        if record.precision and precision != record.precision:
+            raise IndexMismatchError(
+                f"index {self.name!r} holds {record.precision} vectors of {encoder.spec!r}, but the encoder was loaded "
+                f"in {precision}: search with --precision {record.precision}, or re-index with --precision {precision}"
             )
         if record.fingerprint != encoder.fingerprint or record.dimension != encoder.dimension:
             raise IndexMismatchError(

@@ -26,6 +26,7 @@ import numpy as np
 
 from searchkit.corpus import Corpus, Document
 from searchkit.encoders import Encoder, WindowedEncoder, encode_all, load_encoders
+from searchkit.encoders.precision import Precision
 from searchkit.errors import IndexMismatchError, SearchkitError
 from searchkit.index import EncoderRecord, Index, Manifest, corpus_kind, vector_name
 from searchkit.store import DocumentPoint, PointState, WindowPoint
@@ -72,6 +73,7 @@ def build_index(
     window_title: WindowTitle = "first",
     allow_removal: bool = False,
     batch_size: int = 32,
+    precision: Precision = "auto",
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
 ) -> IndexReport:
@@ -79,7 +81,7 @@ def build_index(
 
     `searchkit index` and the TUI's indexing screen both index through here.
     """
-    loaded = load_encoders(encoders, allow_pickle=allow_pickle)
+    loaded = load_encoders(encoders, allow_pickle=allow_pickle, precision=precision)
     with Index.open(name or corpus.name, home=home, url=url, create=True) as index:
         return index_corpus(
             corpus, loaded, index, long_docs=long_docs, stride=stride, window_title=window_title, allow_removal=allow_removal,
@@ -187,7 +189,10 @@ def _record(encoder: Encoder, long_docs: LongDocs, stride: int | None, title: Wi
                 raise SearchkitError(f"--stride {step} must be between 1 and {encoder.spec}'s window of {size} word pieces")
             scheme = f"{encoder.fingerprint}-{size}-{step}" + ("-title" if title == "every" else "")
             windows |= {"stride": step, "title": title, "scheme": scheme}
-    return EncoderRecord(encoder.spec, vector_name(encoder.spec), encoder.dimension, encoder.fingerprint, windows=windows)
+    return EncoderRecord(
+        encoder.spec, vector_name(encoder.spec), encoder.dimension, encoder.fingerprint, windows=windows,
+        precision=getattr(encoder, "precision", ""),
+    )  # fmt: skip
 
 
 def _check_corpus(index: Index, corpus: Corpus, states: dict[str, PointState], allow_removal: bool) -> None:

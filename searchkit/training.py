@@ -26,6 +26,7 @@ from searchkit.corpus import load_corpus
 from searchkit.corpus.beir import is_beir_folder
 from searchkit.corpus.pairs import load_pairs
 from searchkit.encoders.model_folders import resolve_model
+from searchkit.encoders.precision import bf16_native
 from searchkit.errors import SearchkitError
 
 TUNE_POOLINGS = ("cls", "mean")
@@ -167,7 +168,7 @@ def tune(
     if pairs.kind == "retrieval" and batch_size < 2:
         raise SearchkitError("in-batch negatives need a batch size of at least 2")
     settings = TuneSettings(
-        model, pooling, str(Path(train).resolve()), epochs, batch_size, lr, warmup, seed, scale, bf16 and bf16_supported()
+        model, pooling, str(Path(train).resolve()), epochs, batch_size, lr, warmup, seed, scale, bf16 and bf16_native()
     )
     checkpoints = out / CHECKPOINTS
     resume = _last_checkpoint(checkpoints, settings, len(pairs))  # before the model loads: a mismatch fails at once
@@ -275,15 +276,6 @@ def _quiet_trainer() -> Iterator[None]:
         yield
     finally:
         hf_logging.set_verbosity(level)
-
-
-def bf16_supported() -> bool:
-    import torch
-
-    return bool(
-        torch.backends.mkldnn.is_available()
-        and torch.ops.mkldnn._is_mkldnn_bf16_supported()
-    )
 
 
 def _build_model(name: str, pooling: str, allow_pickle: bool):

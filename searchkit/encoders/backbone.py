@@ -8,6 +8,7 @@ token vectors, once a pooling that reads them has been asked for).
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from typing import Literal
 
 import numpy as np
 
@@ -22,10 +23,14 @@ from searchkit.types import TextKind
 class Backbone:
     """One SentenceTransformer model loaded from a local folder (no remote code, no download)."""
 
-    def __init__(self, source: ModelSource, *, allow_pickle: bool = False) -> None:
+    def __init__(self, source: ModelSource, *, allow_pickle: bool = False, precision: Literal["fp32", "bf16"] = "fp32") -> None:
+        import torch
         from sentence_transformers import SentenceTransformer
 
         self.source = source
+        self.precision = precision
+        # bf16 vectors differ from float32 ones in the fourth decimal: they are another fingerprint
+        self.fingerprint = source.fingerprint if precision == "fp32" else f"{source.fingerprint}-{precision}"
         try:
             self.model = SentenceTransformer(
                 str(source.path),
@@ -40,6 +45,8 @@ class Backbone:
                 "complete model (config.json, tokenizer files, weights)"
             ) from None
         self.model.eval()
+        if precision == "bf16":
+            self.model.to(torch.bfloat16)
         self.token_dimension = int(self.model[0].get_embedding_dimension())
         self.sentence_dimension = int(self.model.get_embedding_dimension() or self.token_dimension)
 
@@ -161,7 +168,8 @@ class PoolingEncoder:
         self.backbone = backbone
         self.pooling = pooling
         self.dimension = backbone.dimension(pooling)
-        self.fingerprint = backbone.source.fingerprint
+        self.fingerprint = backbone.fingerprint
+        self.precision = backbone.precision
 
     @property
     def max_tokens(self) -> int:

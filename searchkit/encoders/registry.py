@@ -10,7 +10,7 @@ loaded. A third-party package registers a factory `(model: str) -> Encoder` with
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from searchkit.encoders.base import Encoder
 from searchkit.encoders.poolings import POOLINGS
+from searchkit.encoders.precision import Precision
 from searchkit.errors import EncoderSpecError
 
 if TYPE_CHECKING:
@@ -73,22 +74,28 @@ def split_specs(specs: str | Sequence[str]) -> list[str]:
     return list(dict.fromkeys(canonical_spec(item) for item in items if item.strip()))
 
 
-_backbones: dict[tuple[Path, bool], Backbone] = {}
+_backbones: dict[tuple[Path, bool, str], Backbone] = {}
 _backbones_lock = threading.Lock()
 
 
-def load_encoder(spec: str, *, allow_pickle: bool = False) -> Encoder:
-    """Load the encoder a spec names; built-ins on the same model share one loaded backbone."""
+def load_encoder(spec: str, *, allow_pickle: bool = False, precision: Precision = "auto") -> Encoder:
+    """Load the encoder a spec names; built-ins on the same model and precision share one loaded backbone.
+
+    `precision` applies to the built-in kinds (see `searchkit.encoders.precision`); a third-party
+    factory computes as it sees fit.
+    """
     kind, model = parse_spec(spec)
     if kind in POOLINGS:
         from searchkit.encoders.backbone import Backbone, PoolingEncoder
         from searchkit.encoders.model_folders import resolve_model
+        from searchkit.encoders.precision import resolve_precision
 
         source = resolve_model(model, allow_pickle=allow_pickle)
+        computed = resolve_precision(precision)
         with _backbones_lock:
-            key = (source.path, allow_pickle)
+            key = (source.path, allow_pickle, computed)
             if key not in _backbones:
-                _backbones[key] = Backbone(source, allow_pickle=allow_pickle)
+                _backbones[key] = Backbone(source, allow_pickle=allow_pickle, precision=computed)
             backbone = _backbones[key]
         return PoolingEncoder(f"{kind}:{model}", backbone, kind)
     factory: Callable[[str], Encoder] = _load_target(available_kinds()[kind].target)
@@ -98,8 +105,14 @@ def load_encoder(spec: str, *, allow_pickle: bool = False) -> Encoder:
     return encoder
 
 
-def load_encoders(specs: str | Sequence[str], *, allow_pickle: bool = False) -> list[Encoder]:
-    return [load_encoder(spec, allow_pickle=allow_pickle) for spec in split_specs(specs)]
+def load_encoders(
+    specs: str | Sequence[str], *, allow_pickle: bool = False, precision: Precision | Mapping[str, Precision] = "auto"
+) -> list[Encoder]:
+    """The encoders `specs` name; `precision` is one for all, or per spec (missing specs: auto)."""
+    def chosen(spec: str) -> Precision:
+        return precision if isinstance(precision, str) else precision.get(spec, "auto")
+
+    return [load_encoder(spec, allow_pickle=allow_pickle, precision=chosen(spec)) for spec in split_specs(specs)]
 
 
 def _load_target(target: str) -> Callable[[str], Encoder]:

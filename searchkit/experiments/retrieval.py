@@ -30,7 +30,7 @@ from searchkit.evaluation import (
 )
 from searchkit.experiments.anisotropy import Anisotropy, measure_anisotropy
 from searchkit.ranking import rank_scores
-from searchkit.retrieval import DenseRetriever, Retriever, answer_all
+from searchkit.retrieval import DenseRetriever, Retriever, WhitenedRetriever, answer_all
 from searchkit.types import Qrels, Run
 
 RESAMPLES = 10_000
@@ -204,7 +204,7 @@ def run_experiment(
     }
     described = {r.name: r.describe() for r in retrievers}
     for retriever in retrievers:
-        if isinstance(retriever, DenseRetriever) and (anisotropy := document_anisotropy(retriever, corpus, random_seed)):
+        if isinstance(retriever, DenseRetriever | WhitenedRetriever) and (anisotropy := document_anisotropy(retriever, corpus, random_seed)):
             described[retriever.name]["anisotropy"] = anisotropy
     return ExperimentReport(
         corpus=corpus.name,
@@ -220,7 +220,7 @@ def run_experiment(
     )
 
 
-def document_anisotropy(retriever: DenseRetriever, corpus: Corpus, seed: int = 42) -> dict[str, Any] | None:
+def document_anisotropy(retriever: DenseRetriever | WhitenedRetriever, corpus: Corpus, seed: int = 42) -> dict[str, Any] | None:
     """The anisotropy of a seeded sample of the corpus's indexed documents under `retriever`'s vectors, with its reading.
 
     None when fewer than 2 of the sampled documents hold a vector (an index of empty documents).
@@ -240,14 +240,17 @@ def sample_documents(doc_ids: Sequence[str], size: int, seed: int = 42) -> list[
     return [doc_ids[i] for i in sorted(np.random.default_rng(seed).choice(len(doc_ids), size, replace=False))]
 
 
-def stored_anisotropy(retriever: DenseRetriever, doc_ids: Sequence[str], seed: int = 42) -> tuple[Anisotropy, int] | None:
-    """`measure_anisotropy` of the vectors `retriever` stored for `doc_ids`, and how many documents held one;
-    None when fewer than 2 do."""
+def stored_anisotropy(
+    retriever: DenseRetriever | WhitenedRetriever, doc_ids: Sequence[str], seed: int = 42
+) -> tuple[Anisotropy, int] | None:
+    """`measure_anisotropy` of the vectors `retriever` searches for `doc_ids` (stored, or whitened), and how
+    many documents held one; None when fewer than 2 do."""
     stored = retriever.index.store.vectors(list(doc_ids))
     vectors = [stored[d][retriever.record.vector] for d in doc_ids if retriever.record.vector in stored.get(d, {})]
     if len(vectors) < 2:
         return None
-    return measure_anisotropy(np.array(vectors), seed=seed), len(vectors)
+    matrix = retriever.whiten(np.array(vectors)) if isinstance(retriever, WhitenedRetriever) else np.array(vectors)
+    return measure_anisotropy(matrix, seed=seed), len(vectors)
 
 
 def breakdown(report: ExperimentReport, groups: dict[str, str], metric: str | None = None) -> dict[str, dict[str, float]]:

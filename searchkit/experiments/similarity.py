@@ -22,6 +22,7 @@ import numpy as np
 
 from searchkit.corpus.pairs import Pairs
 from searchkit.encoders import Encoder, encode_all
+from searchkit.encoders.whitening import apply_whitening, fit_whitening
 from searchkit.errors import SearchkitError
 from searchkit.experiments.anisotropy import (
     DEFAULT_PAIRS,
@@ -34,6 +35,7 @@ from searchkit.experiments.retrieval import label_for, significant_wins
 Correlation = Literal["spearman", "pearson"]
 CORRELATIONS: tuple[Correlation, ...] = ("spearman", "pearson")
 RESAMPLES = 10_000
+WHITENED = "+whiten"  # a whitened encoder's row: its spec and this
 SIGNIFICANCE_TEST = (
     "paired bootstrap over pairs (both encoders on the same resampled pairs), two-sided: p is the share of "
     "resamples whose difference lies at least as far from the observed one as the observed one lies from 0"
@@ -114,8 +116,13 @@ def run_similarity(
     resamples: int = RESAMPLES,
     anisotropy_pairs: int = DEFAULT_PAIRS,
     batch_size: int = 32,
+    whiten: bool = False,
 ) -> SimilarityReport:
-    """Encode every distinct sentence once per encoder, correlate the pairs' cosines with the gold scores, compare."""
+    """Encode every distinct sentence once per encoder, correlate the pairs' cosines with the gold scores, compare.
+
+    `whiten` adds a row `SPEC+whiten` after each encoder's: its vectors through BERT-whitening fitted on
+    the distinct sentences read (as Su et al. fit it on an STS data set's own sentences).
+    """
     from scipy.stats import pearsonr, spearmanr
 
     if not encoders:
@@ -136,6 +143,13 @@ def run_similarity(
     started = time.perf_counter()
     vectors = encode_all(encoders, sentences, "document", batch_size)
     seconds = time.perf_counter() - started
+    if whiten:
+        vectors = {
+            row: matrix
+            for name in names
+            for row, matrix in ((name, vectors[name]), (name + WHITENED, apply_whitening(vectors[name], *fit_whitening(vectors[name]))))
+        }
+        names = list(vectors)
     cosines = {}
     for name in names:
         unit = np.asarray(vectors[name], dtype=np.float64)
@@ -168,6 +182,7 @@ def run_similarity(
         "similarity": "cosine of the two sentences' vectors (encoded as documents), against the gold score",
         "correlations": "Spearman and Pearson x 100 (scipy.stats)",
         "batch_size": batch_size,
+        **({"whitening": f"BERT-whitening (every axis that varies) fitted on the {len(sentences)} distinct sentences"} if whiten else {}),
         "significance": {
             "test": SIGNIFICANCE_TEST,
             "resamples": resamples,
@@ -189,7 +204,10 @@ def run_similarity(
         correlations=correlations,
         comparisons=comparisons,
         anisotropy={name: measure_anisotropy(vectors[name], anisotropy_pairs, random_seed) for name in names},
-        encoders={e.spec: {"fingerprint": e.fingerprint, "dimension": e.dimension} for e in encoders},
+        encoders={
+            e.spec: {"fingerprint": e.fingerprint, "dimension": e.dimension, "precision": getattr(e, "precision", "")}
+            for e in encoders
+        },
         settings=settings,
         seconds=seconds,
     )

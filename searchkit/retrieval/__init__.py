@@ -8,6 +8,7 @@ from searchkit.retrieval.build import open_retrievers
 from searchkit.retrieval.dense import DenseRetriever
 from searchkit.retrieval.hybrid import HybridRetriever, rrf
 from searchkit.retrieval.lexical import BM25Retriever, BM25Settings
+from searchkit.retrieval.whitened import WhitenedRetriever
 
 __all__ = [
     "Answer",
@@ -18,6 +19,7 @@ __all__ = [
     "HybridRetriever",
     "Retriever",
     "VectorRetriever",
+    "WhitenedRetriever",
     "answer_all",
     "open_retrievers",
     "rrf",

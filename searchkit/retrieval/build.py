@@ -6,12 +6,14 @@ from collections.abc import Sequence
 
 from searchkit.corpus import Corpus
 from searchkit.encoders import canonical_spec, load_encoders, split_specs
+from searchkit.encoders.precision import Precision
 from searchkit.errors import SearchkitError
 from searchkit.index import Index
 from searchkit.retrieval.base import Retriever
 from searchkit.retrieval.dense import DenseRetriever, LongDocs
 from searchkit.retrieval.hybrid import DEFAULT_RRF_K, HybridRetriever
 from searchkit.retrieval.lexical import BM25Retriever, BM25Settings
+from searchkit.retrieval.whitened import WhitenedRetriever
 
 
 def open_retrievers(
@@ -27,6 +29,8 @@ def open_retrievers(
     corpus: Corpus | None = None,
     long_docs: Sequence[LongDocs] = (),
     allow_pickle: bool = False,
+    whiten: bool = False,
+    precision: Precision = "auto",
 ) -> list[Retriever]:
     """Retrievers in table order: BM25 (when asked), one per encoder, then the hybrid.
 
@@ -36,30 +40,39 @@ def open_retrievers(
     are (BM25, dense). BM25 is built from `corpus` when given, else from the documents in the
     index (see `BM25Retriever.open`). `long_docs` lists how dense retrievers score long documents
     ("maxp", "first"; both gives two retrievers per encoder); empty: as each encoder was indexed.
+    `precision` "auto" encodes queries in the precision each encoder's documents were indexed in.
+    `whiten` adds, after each dense retriever, the same one through BERT-whitening (`SPEC+whiten`).
     """
     specs = list(index.manifest.encoders) if encoders is None else split_specs(encoders)
     modes: Sequence[LongDocs | None] = long_docs or [None]
-    loaded = load_encoders(specs, allow_pickle=allow_pickle) if specs else []
+    indexed = {spec: record.precision for spec, record in index.manifest.encoders.items() if record.precision}
+    chosen = indexed if precision == "auto" else precision
+    loaded = load_encoders(specs, allow_pickle=allow_pickle, precision=chosen) if specs else []
     dense = [DenseRetriever(index, e, long_docs=mode) for e in loaded for mode in modes]
     lexical = BM25Retriever.open(index, bm25_settings, corpus=corpus) if bm25 or hybrid else None
 
     retrievers: list[Retriever] = []
     if bm25 and lexical is not None:
         retrievers.append(lexical)
-    retrievers.extend(dense)
+    for retriever in dense:
+        retrievers.append(retriever)
+        if whiten:
+            retrievers.append(WhitenedRetriever(retriever))
     if hybrid and lexical is not None:
-        partner = _hybrid_partner(index, dense, hybrid, allow_pickle)
+        partner = _hybrid_partner(index, dense, hybrid, allow_pickle, chosen)
         retrievers.append(HybridRetriever([lexical, partner], rrf_k, rrf_weights, hybrid_depth))
     return retrievers
 
 
-def _hybrid_partner(index: Index, dense: list[DenseRetriever], hybrid: bool | str, allow_pickle: bool) -> DenseRetriever:
+def _hybrid_partner(
+    index: Index, dense: list[DenseRetriever], hybrid: bool | str, allow_pickle: bool, precision: Precision | dict[str, Precision]
+) -> DenseRetriever:
     if isinstance(hybrid, str):
         spec = canonical_spec(hybrid)
         for retriever in dense:
             if retriever.name == spec:
                 return retriever
-        return DenseRetriever(index, load_encoders([spec], allow_pickle=allow_pickle)[0])
+        return DenseRetriever(index, load_encoders([spec], allow_pickle=allow_pickle, precision=precision)[0])
     if not dense:
         raise SearchkitError("a hybrid needs a dense encoder to fuse with BM25; name one with --encoders or --hybrid SPEC")
     sbert = [r for r in dense if r.name.partition(":")[0] == "sbert"]

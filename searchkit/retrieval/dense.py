@@ -59,6 +59,7 @@ class DenseRetriever:
             "encoder": self.record.spec,
             "fingerprint": self.record.fingerprint,
             "dimension": self.record.dimension,
+            "precision": self.record.precision,
             "long_docs": self.long_docs,
             **{key: self.record.windows[key] for key in ("tokens", "stride", "title") if self.record.windows and key in self.record.windows},
             "long_documents": self.record.long_documents,

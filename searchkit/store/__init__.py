@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from searchkit.store.base import DocumentPoint, PointState, VectorStore, WindowPoint
+from searchkit.store.base import (
+    DocumentPoint,
+    PointState,
+    VectorRows,
+    VectorStore,
+    WindowPoint,
+)
 from searchkit.store.connection import check_server, connect
 from searchkit.store.qdrant import EMBEDDED_FOLDER, QdrantStore, point_id
 
@@ -12,6 +18,7 @@ __all__ = [
     "DocumentPoint",
     "PointState",
     "QdrantStore",
+    "VectorRows",
     "VectorStore",
     "WindowPoint",
     "check_server",

@@ -53,6 +53,15 @@ class WindowPoint:
     fingerprints: dict[str, str]
 
 
+@dataclass(frozen=True, slots=True)
+class VectorRows:
+    """Stored vectors of one name, a row per point: its document and, for a window, its span."""
+
+    doc_ids: list[str]
+    spans: list[Span | None]
+    matrix: np.ndarray  # float32, one row per point
+
+
 class VectorStore(Protocol):
     location: str  # where the points live, for reports and messages ("embedded" or a server URL)
 
@@ -91,6 +100,9 @@ class VectorStore(Protocol):
 
     def delete(self, doc_ids: Sequence[str]) -> None:
         """Delete documents: their points and their window points."""
+
+    def export(self, vector_name: str, *, windows: bool = False) -> VectorRows:
+        """Every stored vector of `vector_name`: documents' starts and, with `windows`, their window points."""
 
     def search(self, vector_name: str, vectors: np.ndarray, k: int, *, windows: bool | None = True) -> list[list[Hit]]:
         """Top-k documents by cosine for each query vector (one row per query).

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from searchkit.corpus import Document
-from searchkit.store.base import DocumentPoint, PointState, WindowPoint
+from searchkit.store.base import DocumentPoint, PointState, VectorRows, WindowPoint
 from searchkit.store.connection import redact
 from searchkit.types import Hit
 
@@ -164,6 +164,28 @@ class QdrantStore:
         if doc_ids:
             self.client.delete(self.collection, models.PointIdsList(points=[point_id(d) for d in doc_ids]))
             self.delete_windows(doc_ids)
+
+    def export(self, vector_name: str, *, windows: bool = False) -> VectorRows:
+        doc_ids: list[str] = []
+        spans: list[tuple[int, int] | None] = []
+        rows: list[list[float]] = []
+        offset = None
+        while True:
+            records, offset = self.client.scroll(
+                self.collection, scroll_filter=None if windows else _documents_only(), limit=1024, offset=offset,
+                with_payload=["doc_id", "window", "span"], with_vectors=[vector_name],
+            )  # fmt: skip
+            for record in records:
+                vector = record.vector.get(vector_name) if isinstance(record.vector, dict) else None
+                if vector is None:
+                    continue  # a point of another encoder's window scheme, or not yet encoded
+                payload = record.payload or {}
+                doc_ids.append(payload["doc_id"])
+                spans.append(tuple(payload["span"]) if payload.get("window") else None)
+                rows.append(vector)
+            if offset is None:
+                break
+        return VectorRows(doc_ids, spans, np.asarray(rows, dtype=np.float32).reshape(len(rows), -1))
 
     def search(self, vector_name: str, vectors: np.ndarray, k: int, *, windows: bool | None = True) -> list[list[Hit]]:
         rows = np.atleast_2d(vectors)

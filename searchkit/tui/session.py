@@ -13,6 +13,7 @@ from pathlib import Path
 
 from searchkit.corpus import Corpus, Document
 from searchkit.encoders.poolings import POOLINGS
+from searchkit.encoders.precision import Precision
 from searchkit.errors import SearchkitError
 from searchkit.evaluation import evaluate
 from searchkit.experiments import ExperimentReport, run_experiment
@@ -25,6 +26,7 @@ from searchkit.retrieval import (
     DenseRetriever,
     HybridRetriever,
     Retriever,
+    WhitenedRetriever,
     answer_all,
     open_retrievers,
 )
@@ -64,6 +66,8 @@ class Options:
     rrf_weights: list[float] | None = None
     allow_pickle: bool = False
     long_docs: tuple[str, ...] = ()  # how dense columns score long documents; () for as indexed
+    whiten: bool = False  # a whitened column beside each dense one
+    precision: Precision = "auto"
     k: int = 10
 
 
@@ -121,7 +125,7 @@ class Session:
             retrievers = open_retrievers(
                 index, options.encoders, bm25=options.bm25, hybrid=options.hybrid, bm25_settings=options.bm25_settings,
                 rrf_k=options.rrf_k, rrf_weights=options.rrf_weights, corpus=corpus, allow_pickle=options.allow_pickle,
-                long_docs=options.long_docs,
+                long_docs=options.long_docs, whiten=options.whiten, precision=options.precision,
             )
             if not retrievers:
                 raise SearchkitError(f"nothing to search with: index {index.name!r} holds no encoders and BM25 is off")
@@ -138,9 +142,10 @@ class Session:
         """What a retriever is, in a few words."""
         if isinstance(retriever, HybridRetriever):
             return f"RRF of {' + '.join(part.name for part in retriever.parts)}"
-        if isinstance(retriever, DenseRetriever):
+        if isinstance(retriever, DenseRetriever | WhitenedRetriever):
             kind = retriever.encoder.spec.partition(":")[0]
-            return SHORT_POOLINGS.get(kind) or (POOLINGS[kind].description if kind in POOLINGS else f"third-party {kind} encoder")
+            what = SHORT_POOLINGS.get(kind) or (POOLINGS[kind].description if kind in POOLINGS else f"third-party {kind} encoder")
+            return f"{what}, whitened on this corpus" if isinstance(retriever, WhitenedRetriever) else what
         if retriever.describe().get("kind") == "bm25":
             return "BM25 over title + text"
         return str(retriever.describe().get("kind", ""))
@@ -157,7 +162,7 @@ class Session:
         with self._lock:
             if self._anisotropy is None:
                 sample = sample_documents(sorted(self.index.store.states()), ANISOTROPY_SAMPLE)
-                measured = {r.name: stored_anisotropy(r, sample) for r in self.retrievers if isinstance(r, DenseRetriever)}
+                measured = {r.name: stored_anisotropy(r, sample) for r in self.retrievers if isinstance(r, DenseRetriever | WhitenedRetriever)}
                 self._anisotropy = {name: found[0] for name, found in measured.items() if found is not None}
             return self._anisotropy
 
