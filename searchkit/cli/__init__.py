@@ -10,6 +10,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import NoReturn
 
 from searchkit.cli import doctor, encoders, eval, index, search, sts, tui, tune
+from searchkit.cli.common import add_verbosity_options, verbosity
 from searchkit.display import printable
 from searchkit.errors import SearchkitError
 
@@ -29,9 +30,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Semantic search with pluggable encoders ([CLS], mean pooling, SBERT) and a BM25 baseline, side by side.",
     )
     parser.add_argument("--version", action="version", version=f"searchkit {_version()}")
+    add_verbosity_options(parser)
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, module in COMMANDS.items():
         module.add_parser(subparsers, name)
+        add_verbosity_options(subparsers.choices[name], default=argparse.SUPPRESS)  # also after the command
     return parser
 
 
@@ -43,9 +46,13 @@ def _version() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.quiet and args.verbose:
+        parser.error("-q/--quiet and -v/--verbose exclude each other")
     try:
-        return args.run(args)
+        with verbosity(1 if args.verbose else -1 if args.quiet else 0):
+            return args.run(args)
     except SearchkitError as error:
         print(f"searchkit: error: {printable(str(error))}", file=sys.stderr)
         return 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import math
 import sys
 from collections.abc import Iterator, Sequence
@@ -22,6 +23,47 @@ if TYPE_CHECKING:
     from searchkit.retrieval import Retriever
 
 DEFAULT_ENCODERS = "cls:minilm,mean:minilm,sbert:minilm"
+VERBOSITY = 0  # -1 with -q/--quiet, 1 with -v/--verbose: set by `verbosity` while a command runs
+
+
+def add_verbosity_options(parser: argparse.ArgumentParser, *, default: object = False) -> None:
+    """-q/--quiet and -v/--verbose (a subcommand's copies default to argparse.SUPPRESS, keeping the main parser's)."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "-q", "--quiet", action="store_true", default=default,
+        help="no progress bars or informational messages (errors and warnings stay)",
+    )  # fmt: skip
+    group.add_argument("-v", "--verbose", action="store_true", default=default, help="also show the libraries' log lines")
+
+
+@contextmanager
+def verbosity(level: int) -> Iterator[None]:
+    """Set VERBOSITY for one command; verbose, the libraries' INFO log lines go to stderr."""
+    global VERBOSITY
+    VERBOSITY = level
+    root, handler, previous = logging.getLogger(), None, logging.getLogger().level
+    if level > 0:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(name)s: %(levelname)s: %(message)s"))
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        VERBOSITY = 0
+        if handler is not None:
+            root.removeHandler(handler)
+            root.setLevel(previous)
+
+
+def info(message: str) -> None:
+    """An informational line on stderr, unless -q."""
+    if VERBOSITY >= 0:
+        print(message, file=sys.stderr)
+
+
+def show_progress() -> bool:
+    return VERBOSITY >= 0
 
 
 def positive_int(text: str) -> int:
@@ -182,9 +224,12 @@ def open_index(args: argparse.Namespace, name: str, *, create: bool = False) -> 
 
 
 def quiet_transformers() -> None:
-    """Keep the libraries' loading bars and warnings off the terminal."""
+    """Keep the libraries' loading bars and warnings off the terminal (with -v, their log lines show)."""
     import transformers
 
+    if VERBOSITY > 0:
+        transformers.logging.set_verbosity_info()
+        return
     transformers.logging.set_verbosity_error()
     transformers.logging.disable_progress_bar()
 
@@ -208,7 +253,7 @@ def progress_bar() -> Iterator[ProgressCallback]:
     """An indexing progress callback that draws a bar on stderr."""
     from tqdm import tqdm
 
-    with tqdm(unit="doc", desc="encoding", dynamic_ncols=True, file=sys.stderr) as bar:
+    with tqdm(unit="doc", desc="encoding", dynamic_ncols=True, file=sys.stderr, disable=not show_progress()) as bar:
 
         def progress(done: int, total: int) -> None:
             bar.total = total

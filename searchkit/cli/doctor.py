@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from contextlib import nullcontext
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from searchkit.cli.common import (
     finite_float,
+    info,
     positive_int,
     progress_bar,
     quiet_transformers,
@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         print(printable_json(json.dumps(doctor_to_dict(report), indent=2, ensure_ascii=False)))
     else:
         print_report(report)
-    print(f"doctor took {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    info(f"doctor took {time.perf_counter() - started:.1f} s")
     return 0
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -19,6 +18,7 @@ from searchkit.cli.common import (
     describe_corpus,
     describe_index_report,
     finite_float,
+    info,
     load_encoders_quietly,
     non_negative_int,
     open_index,
@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None and args.out.exists() and not args.out.is_dir():
         raise SearchkitError(f"--out {args.out} is a file; give a folder for the run files and reports")
     corpus = load_corpus(args.corpus, args.split)
-    print(describe_corpus(corpus), file=sys.stderr)
+    info(describe_corpus(corpus))
     if not args.judgments:
         evaluation_qrels(corpus)  # no judgments: say so before any indexing
 
@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
                     corpus, encoders, index, long_docs="first" if args.long_docs == "first" else "maxp",
                     stride=args.stride, window_title=args.window_title, allow_removal=args.allow_removal, batch_size=args.batch_size, progress=progress,
                 )  # fmt: skip
-            print(describe_index_report(indexed), file=sys.stderr)
+            info(describe_index_report(indexed))
         retrievers = open_retrievers_from_args(args, index, specs, corpus)
         names = [r.name for r in retrievers]
         pair = [resolve_name(given, names) for given in args.diff] if args.diff else None
@@ -148,10 +148,10 @@ def run(args: argparse.Namespace) -> int:
             titles = {doc_id: doc.title for doc_id, doc in corpus.documents.items()}
             print_diff(report, pair[0], pair[1], diffs, titles, args.diff_limit)
     for path in written:
-        print(f"wrote {path}", file=sys.stderr)
+        info(f"wrote {path}")
     if failures:
         raise SearchkitError("; ".join(failures) + " (the results printed above are complete)")
-    print(f"eval took {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    info(f"eval took {time.perf_counter() - started:.1f} s")
     return 0
 
 

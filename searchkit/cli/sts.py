@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,6 +12,7 @@ from searchkit.cli.common import (
     DEFAULT_ENCODERS,
     add_encoder_options,
     finite_float,
+    info,
     load_encoders_quietly,
     positive_int,
 )
@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     pairs = load_pairs(args.pairs, args.split, PairColumns(args.sentence1, args.sentence2, args.score))
     split = f"{pairs.split} split" if pairs.split else "every pair"
     described = f"pairs {pairs.name}: {len(pairs):,} pairs ({split}), {len(pairs.sentences):,} distinct sentences"
-    print(printable(described), file=sys.stderr)
+    info(printable(described))
     report = run_similarity(
         pairs,
         load_encoders_quietly(specs, args.allow_pickle),
@@ -88,8 +88,8 @@ def run(args: argparse.Namespace) -> int:
         print_table(report)
     # written after printing: a folder that cannot be written fails with the results already shown
     for path in write_report(report, args.out) if args.out else []:
-        print(f"wrote {printable(str(path))}", file=sys.stderr)
-    print(f"sts took {time.perf_counter() - started:.1f} s (encoding {report.seconds:.1f} s)", file=sys.stderr)
+        info(f"wrote {printable(str(path))}")
+    info(f"sts took {time.perf_counter() - started:.1f} s (encoding {report.seconds:.1f} s)")
     return 0
 
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from searchkit.cli.common import finite_float, positive_int
+from searchkit.cli.common import finite_float, info, positive_int, show_progress
 from searchkit.display import printable
 
 
@@ -113,23 +113,16 @@ def run(args: argparse.Namespace) -> int:
         args.model, args.pooling, args.train, args.out,
         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, warmup=args.warmup, seed=args.seed,
         scale=args.scale, bf16=args.bf16, split=args.split, save_steps=args.save_steps,
-        stop_after=args.stop_after, allow_pickle=args.allow_pickle, progress=sys.stderr.isatty(),
+        stop_after=args.stop_after, allow_pickle=args.allow_pickle, progress=sys.stderr.isatty() and show_progress(),
     )
     resumed = f", resumed at step {report.resumed_from}" if report.resumed_from else ""
-    print(
+    info(
         f"tuned on {report.pairs:,} {report.kind} pairs: steps {report.resumed_from}-{report.steps if report.finished else '...'} "
-        f"of {report.steps}{resumed}, mean loss {report.loss:.4f}, {report.seconds:.1f} s",
-        file=sys.stderr,
+        f"of {report.steps}{resumed}, mean loss {report.loss:.4f}, {report.seconds:.1f} s"
     )
     if report.finished:
         folder = printable(str(report.out))
-        print(
-            f"saved {folder}; use it as cls:{folder}, mean:{folder} or sbert:{folder}",
-            file=sys.stderr,
-        )
+        info(f"saved {folder}; use it as cls:{folder}, mean:{folder} or sbert:{folder}")
     else:
-        print(
-            "stopped early; run the same command again to resume from the checkpoint",
-            file=sys.stderr,
-        )
+        info("stopped early; run the same command again to resume from the checkpoint")
     return 0
