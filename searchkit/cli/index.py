@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+from dataclasses import asdict
 
 from searchkit.cli.common import (
     DEFAULT_ENCODERS,
@@ -12,10 +14,12 @@ from searchkit.cli.common import (
     check_index_target,
     describe_corpus,
     describe_index_report,
+    info,
     positive_int,
     progress_bar,
     quiet_transformers,
 )
+from searchkit.display import printable_json
 
 
 def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
@@ -29,6 +33,7 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
     parser.add_argument("--name", help="index name (default: the corpus name)")
     parser.add_argument("--split", default="test", help="qrels split to record (default: test)")
     parser.add_argument("--batch-size", type=positive_int, default=32)
+    parser.add_argument("--json", action="store_true", help="print what was done as JSON on stdout (messages go to stderr)")
     add_encoder_options(parser, DEFAULT_ENCODERS)
     add_long_docs_options(parser, indexing=True)
     add_index_options(parser)
@@ -40,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
     from searchkit.indexing import build_index
 
     corpus = load_corpus(args.corpus, args.split)
-    print(describe_corpus(corpus))
+    show = info if args.json else print  # with --json, stdout holds the JSON alone
+    show(describe_corpus(corpus))
     check_index_target(args, args.name or corpus.name)
     quiet_transformers()
     with progress_bar() as progress:
@@ -49,5 +55,8 @@ def run(args: argparse.Namespace) -> int:
             allow_pickle=args.allow_pickle, long_docs=args.long_docs, stride=args.stride, window_title=args.window_title,
             allow_removal=args.allow_removal, batch_size=args.batch_size, progress=progress,
         )  # fmt: skip
-    print(describe_index_report(report))
+    show(describe_index_report(report))
+    if args.json:
+        data = asdict(report) | {"docs_per_second": report.docs_per_second}
+        print(printable_json(json.dumps(data, indent=2, ensure_ascii=False)))
     return 0

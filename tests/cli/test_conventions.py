@@ -85,3 +85,19 @@ def test_verbose_leaves_logging_as_it_found_it(capsys) -> None:
     handlers, level = list(logging.getLogger().handlers), logging.getLogger().level
     assert main(["--verbose", "encoders"]) == 0
     assert (logging.getLogger().handlers, logging.getLogger().level) == (handlers, level)
+
+
+def test_index_json_reports_what_was_done(tiny_corpus: Path, tmp_path: Path, minilm_encoders, capsys) -> None:
+    argv = ["index", str(tiny_corpus), "--home", str(tmp_path / "indexes"), "--encoders", "sbert:minilm", "--json"]
+    assert main(argv) == 0
+    printed = capsys.readouterr()
+    report = json.loads(printed.out)
+    assert (report["index"], report["documents"], report["skipped_empty"]) == ("tiny", 7, 1)
+    assert (report["added"], report["changed"], report["removed"]) == (7, 0, 0)
+    assert report["encoded"] == {"sbert:minilm": 7} and report["cancelled"] is False
+    assert report["docs_per_second"] > 0
+    assert "corpus tiny: 7 documents" in printed.err and "index tiny: 7 added" in printed.err
+
+    assert main(argv) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert (again["added"], again["encoded"]) == (0, {})
