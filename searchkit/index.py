@@ -28,6 +28,7 @@ from searchkit.store import VectorStore, holds_embedded_store, open_store
 HOME_VARIABLE = "SEARCHKIT_HOME"
 URL_VARIABLE = "SEARCHKIT_QDRANT_URL"
 MANIFEST_FORMAT = 1
+CACHE_FOLDER = ".embedding-cache"  # in the home; a dot name no index can take (see check_index_name)
 
 
 def default_home() -> Path:
@@ -41,16 +42,21 @@ def default_url() -> str | None:
 _NAME_FORBIDDEN = set('/\\<>:"|?*')  # as Qdrant forbids in collection names
 
 
+def cache_folder(home: Path | None = None) -> Path:
+    """The embedding cache shared by the indexes of a home (see `searchkit.encoders.cache`)."""
+    return (home or default_home()) / CACHE_FOLDER
+
+
 def check_index_name(name: str, given: str | Path | None = None) -> str:
     """`name` if it can name an index (a folder under the home and a Qdrant collection), else an error."""
     bad = (
-        name in ("", ".", "..") or len(name) > 255
+        name in ("", ".", "..", CACHE_FOLDER) or len(name) > 255
         or any(char in _NAME_FORBIDDEN or not char.isprintable() for char in name)
     )  # fmt: skip
     if bad:
         raise SearchkitError(
             f"{str(given if given is not None else name)!r} cannot name an index: an index name is 1 to 255 printable "
-            "characters other than / \\ < > : \" | ? *, and not . or ..; choose one with --name"
+            f"characters other than / \\ < > : \" | ? *, and not . or .. or {CACHE_FOLDER}; choose one with --name"
         )
     return name
 

@@ -25,10 +25,18 @@ from typing import Any, Literal
 import numpy as np
 
 from searchkit.corpus import Corpus, Document
-from searchkit.encoders import Encoder, WindowedEncoder, encode_all, load_encoders
+from searchkit.encoders import Encoder, WindowedEncoder, load_encoders
+from searchkit.encoders.cache import EmbeddingCache, encode_cached
 from searchkit.encoders.precision import Precision
 from searchkit.errors import IndexMismatchError, SearchkitError
-from searchkit.index import EncoderRecord, Index, Manifest, corpus_kind, vector_name
+from searchkit.index import (
+    EncoderRecord,
+    Index,
+    Manifest,
+    cache_folder,
+    corpus_kind,
+    vector_name,
+)
 from searchkit.store import DocumentPoint, PointState, WindowPoint
 
 ProgressCallback = Callable[[int, int], None]  # (documents encoded so far, documents to encode)
@@ -54,6 +62,7 @@ class IndexReport:
     done: int = 0
     seconds: float = 0.0
     cancelled: bool = False
+    from_cache: int = 0  # vectors (documents' starts and windows) read from the embedding cache instead of encoded
 
     @property
     def docs_per_second(self) -> float:
@@ -74,19 +83,26 @@ def build_index(
     allow_removal: bool = False,
     batch_size: int = 32,
     precision: Precision = "auto",
+    use_cache: bool = True,
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
 ) -> IndexReport:
     """Load the encoders `encoders` names, then open (or create) index `name` (default: the corpus's) and bring it up to date.
 
-    `searchkit index` and the TUI's indexing screen both index through here.
+    Vectors come from the home's embedding cache where it has them (`use_cache`). `searchkit index`
+    and the TUI's indexing screen both index through here.
     """
     loaded = load_encoders(encoders, allow_pickle=allow_pickle, precision=precision)
     with Index.open(name or corpus.name, home=home, url=url, create=True) as index:
-        return index_corpus(
-            corpus, loaded, index, long_docs=long_docs, stride=stride, window_title=window_title, allow_removal=allow_removal,
-            batch_size=batch_size, progress=progress, cancel=cancel,
-        )  # fmt: skip
+        cache = EmbeddingCache(cache_folder(home)) if use_cache else None
+        try:
+            return index_corpus(
+                corpus, loaded, index, long_docs=long_docs, stride=stride, window_title=window_title,
+                allow_removal=allow_removal, batch_size=batch_size, progress=progress, cancel=cancel, cache=cache,
+            )  # fmt: skip
+        finally:
+            if cache is not None:
+                cache.close()
 
 
 def index_corpus(
@@ -102,6 +118,7 @@ def index_corpus(
     chunk_size: int = 128,
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
+    cache: EmbeddingCache | None = None,
 ) -> IndexReport:
     """Bring `index` up to date with `corpus` for `encoders`; returns what was done.
 
@@ -154,7 +171,8 @@ def index_corpus(
                         break
                     chunk = docs[start : start + chunk_size]
                     encoded = _encode_chunk(
-                        chunk, [by_spec[s] for s in sorted(first)], [by_spec[s] for s in sorted(windows)], records, batch_size
+                        chunk, [by_spec[s] for s in sorted(first)], [by_spec[s] for s in sorted(windows)], records, batch_size,
+                        cache,
                     )
                     if pending is not None:
                         pending.result()  # one write in flight while the next chunk encodes
@@ -173,6 +191,7 @@ def index_corpus(
     finally:
         manifest = _record_coverage(index, manifest)  # also when interrupted: what was written counts
     report.long_documents = {spec: manifest.encoders[spec].long_documents for spec in records}
+    report.from_cache = cache.hits if cache is not None else 0
     report.seconds = time.perf_counter() - started
     return report
 
@@ -233,10 +252,11 @@ def _encode_chunk(
     windowed: list[Encoder],
     records: dict[str, EncoderRecord],
     batch_size: int,
+    cache: EmbeddingCache | None = None,
 ) -> EncodedChunk:
     """Vectors of the documents' starts for `first`, and of their further windows for `windowed`."""
     contents = [d.content for d in docs]
-    chunk = EncodedChunk(encode_all(first, contents, "document", batch_size) if first else {}, [{} for _ in docs], [])
+    chunk = EncodedChunk(encode_cached(first, contents, "document", batch_size, cache) if first else {}, [{} for _ in docs], [])
     schemes: dict[str, list[Encoder]] = {}
     for encoder in {*first, *windowed}:
         if isinstance(encoder, WindowedEncoder):
@@ -258,7 +278,7 @@ def _encode_chunk(
             f"{docs[row].title} {contents[row][s:e]}" if with_title and docs[row].title else contents[row][s:e]
             for row, _, (s, e) in owners
         ]
-        vectors = encode_all(encoders, texts, "document", batch_size)
+        vectors = encode_cached(encoders, texts, "document", batch_size, cache)
         for i, (row, number, span) in enumerate(owners):
             names = {e.spec: records[e.spec].vector for e in encoders}
             chunk.windows.append(
