@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from searchkit.cli.common import (
     add_encoder_options,
@@ -16,6 +17,7 @@ from searchkit.cli.common import (
 )
 from searchkit.corpus import Document
 from searchkit.display import printable, printable_json
+from searchkit.errors import SearchkitError
 
 PASSAGE_CHARS = 160  # of a matched passage, around its query terms
 UNTITLED_CHARS = 200  # of an untitled hit's text, for its first words
@@ -30,7 +32,11 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
         "beside the index.",
     )
     parser.add_argument("index", help="index name (under --home) or folder")
-    parser.add_argument("query")
+    parser.add_argument("query", nargs="?", help="the query (or give --queries)")
+    parser.add_argument(
+        "--queries", type=Path, metavar="FILE",
+        help="answer every query of FILE with one load of the models: a query per line, or a BEIR queries.jsonl",
+    )  # fmt: skip
     parser.add_argument("-k", type=positive_int, default=10, help="hits per retriever (default: 10)")
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
     add_encoder_options(parser, None)
@@ -43,25 +49,46 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
 def run(args: argparse.Namespace) -> int:
     from searchkit.retrieval import answer_all
 
+    if (args.query is None) == (args.queries is None):
+        raise SearchkitError("give one query, or a file of queries with --queries FILE (not both)")
+    queries = [args.query] if args.query is not None else read_query_file(args.queries)
     with open_index(args, args.index) as index:
         retrievers = open_retrievers_from_args(args, index, args.encoders)
-        results = {name: answer.hits[0] for name, answer in answer_all(retrievers, [args.query], args.k).items()}
-        ids = {hit.doc_id for hits in results.values() for hit in hits}
+        answers = answer_all(retrievers, queries, args.k)
+        ids = {hit.doc_id for answer in answers.values() for hits in answer.hits for hit in hits}
         documents = index.store.documents(sorted(ids))
-    columns = {
-        name: [
-            {"rank": rank, "score": round(hit.score, 6), "id": hit.doc_id, "title": documents[hit.doc_id].title}
-            | ({"span": list(hit.span)} if hit.span is not None else {})
-            for rank, hit in enumerate(hits, start=1)
-        ]
-        for name, hits in results.items()
-    }
+    results = [
+        {
+            name: [
+                {"rank": rank, "score": round(hit.score, 6), "id": hit.doc_id, "title": documents[hit.doc_id].title}
+                | ({"span": list(hit.span)} if hit.span is not None else {})
+                for rank, hit in enumerate(answer.hits[row], start=1)
+            ]
+            for name, answer in answers.items()
+        }
+        for row in range(len(queries))
+    ]
     if args.json:
         # exact JSON; control characters in it are written as \u escapes, never raw
-        print(printable_json(json.dumps({"query": args.query, "k": args.k, "results": columns}, ensure_ascii=False, indent=2)))
+        found = [{"query": query, "k": args.k, "results": columns} for query, columns in zip(queries, results)]
+        print(printable_json(json.dumps(found[0] if args.query is not None else found, ensure_ascii=False, indent=2)))
     else:
-        print_side_by_side(args.query, columns, documents)
+        for query, columns in zip(queries, results):
+            print_side_by_side(query, columns, documents)
     return 0
+
+
+def read_query_file(path: Path) -> list[str]:
+    """The queries of a BEIR queries.jsonl (their text, in file order), or of a text file (non-blank lines)."""
+    from searchkit.corpus.beir import read_queries
+    from searchkit.corpus.lines import read_lines
+
+    if not path.is_file():
+        raise SearchkitError(f"--queries {path}: no such file")
+    queries = list(read_queries(path).values()) if path.suffix == ".jsonl" else [t for _, t in read_lines(path) if t.strip()]
+    if not queries:
+        raise SearchkitError(f"--queries {path}: no query in this file")
+    return queries
 
 
 def print_side_by_side(query: str, columns: dict[str, list[dict]], documents: dict[str, Document]) -> None:

@@ -79,3 +79,27 @@ def test_search_with_an_encoder_the_index_lacks(tmp_path: Path, tiny_corpus: Pat
     assert main(["search", "sbert-only", "q", "--home", home, "--encoders", "cls:minilm"]) == 1
     err = capsys.readouterr().err
     assert "searchkit: error: index 'sbert-only' holds no vectors for 'cls:minilm' (it holds: sbert:minilm)" in err
+
+
+def test_a_file_of_queries_is_answered_in_one_run(tiny_index_home: Path, tiny_corpus: Path, tmp_path: Path, capsys) -> None:
+    lines = tmp_path / "queries.txt"
+    lines.write_text("investing in company shares\n\nwhat does E-4471 mean\n", encoding="utf-8")
+    home = ["--home", str(tiny_index_home), "--json", "-k", "1", "--encoders", "sbert:minilm", "--bm25"]
+    assert main(["search", "tiny", "--queries", str(lines), *home]) == 0
+    answers = json.loads(capsys.readouterr().out)
+    assert [a["query"] for a in answers] == ["investing in company shares", "what does E-4471 mean"]
+    assert [a["results"]["sbert:minilm"][0]["id"] for a in answers] == ["stocks", "error"]
+    assert list(answers[0]["results"]) == ["bm25", "sbert:minilm"]
+    # a BEIR queries.jsonl: its texts, in order, each the same answer as asked alone
+    assert main(["search", "tiny", "--queries", str(tiny_corpus / "queries.jsonl"), *home]) == 0
+    beir = json.loads(capsys.readouterr().out)
+    assert len(beir) == 3 and beir[1] == answers[0]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [([], "give one query"), (["q", "--queries", "missing.txt"], "not both"), (["--queries", "missing.txt"], "no such file")],
+)
+def test_query_file_errors(tiny_index_home: Path, capsys, argv: list[str], message: str) -> None:
+    assert main(["search", "tiny", *argv, "--home", str(tiny_index_home)]) == 1
+    assert message in capsys.readouterr().err
