@@ -63,7 +63,8 @@ def info(message: str) -> None:
 
 
 def show_progress() -> bool:
-    return VERBOSITY >= 0
+    """Progress bars draw on a terminal only, and not with -q."""
+    return VERBOSITY >= 0 and sys.stderr.isatty()
 
 
 def positive_int(text: str) -> int:
@@ -249,11 +250,11 @@ def describe_corpus(corpus: Corpus) -> str:
 
 
 @contextmanager
-def progress_bar() -> Iterator[ProgressCallback]:
-    """An indexing progress callback that draws a bar on stderr."""
+def progress_bar(desc: str = "encoding", unit: str = "doc") -> Iterator[ProgressCallback]:
+    """A progress callback `(done, total)` that draws a bar on stderr (see `show_progress`)."""
     from tqdm import tqdm
 
-    with tqdm(unit="doc", desc="encoding", dynamic_ncols=True, file=sys.stderr, disable=not show_progress()) as bar:
+    with tqdm(unit=unit, desc=desc, dynamic_ncols=True, file=sys.stderr, disable=not show_progress()) as bar:
 
         def progress(done: int, total: int) -> None:
             bar.total = total

@@ -115,15 +115,17 @@ def run(args: argparse.Namespace) -> int:
         retrievers = open_retrievers_from_args(args, index, specs, corpus)
         names = [r.name for r in retrievers]
         pair = [resolve_name(given, names) for given in args.diff] if args.diff else None
-        report = run_experiment(
-            corpus,
-            retrievers,
-            metrics=metrics,
-            depth=args.depth,
-            drop_self_hits=args.drop_self_hits,
-            max_p=args.max_p,
-            random_seed=args.seed,
-        )
+        with progress_bar("answering", "query") as progress:
+            report = run_experiment(
+                corpus,
+                retrievers,
+                metrics=metrics,
+                depth=args.depth,
+                drop_self_hits=args.drop_self_hits,
+                max_p=args.max_p,
+                random_seed=args.seed,
+                progress=progress,
+            )
     # the results are written first: a failed plot or diff must not lose them
     written, failures = [], []
     if args.out:

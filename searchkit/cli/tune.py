@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from searchkit.cli.common import finite_float, info, positive_int, show_progress
@@ -113,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
         args.model, args.pooling, args.train, args.out,
         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, warmup=args.warmup, seed=args.seed,
         scale=args.scale, bf16=args.bf16, split=args.split, save_steps=args.save_steps,
-        stop_after=args.stop_after, allow_pickle=args.allow_pickle, progress=sys.stderr.isatty() and show_progress(),
+        stop_after=args.stop_after, allow_pickle=args.allow_pickle, progress=show_progress(),
     )
     resumed = f", resumed at step {report.resumed_from}" if report.resumed_from else ""
     info(

@@ -30,10 +30,17 @@ from searchkit.evaluation import (
 )
 from searchkit.experiments.anisotropy import Anisotropy, measure_anisotropy
 from searchkit.ranking import rank_scores
-from searchkit.retrieval import DenseRetriever, Retriever, WhitenedRetriever, answer_all
-from searchkit.types import Qrels, Run
+from searchkit.retrieval import (
+    Answer,
+    DenseRetriever,
+    Retriever,
+    WhitenedRetriever,
+    answer_all,
+)
+from searchkit.types import Hit, Qrels, Run
 
 RESAMPLES = 10_000
+QUERY_CHUNK = 1024  # queries per `answer_all` call in `run_experiment`; progress is reported after each
 ANISOTROPY_DOCUMENTS = 1_000  # documents sampled per dense retriever for its anisotropy
 SIGNIFICANCE_TEST = "paired two-sided randomization test (random sign flips of per-query differences)"
 
@@ -145,12 +152,14 @@ def run_experiment(
     drop_self_hits: bool = False,
     max_p: float = 0.01,
     random_seed: int = 42,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ExperimentReport:
     """Answer every judged query of `corpus` with every retriever, then score and compare the runs.
 
     Runs go `depth` deep (raised to the largest metric cutoff). `drop_self_hits` removes a hit
     whose doc id equals the query id from the runs themselves (BEIR's rule for ArguAna), so the
-    written run files evaluate the same elsewhere.
+    written run files evaluate the same elsewhere. `progress(answered, queries)` is called as the
+    queries are answered.
     """
     if not retrievers:
         raise SearchkitError("nothing to compare: name at least one encoder, --bm25 or --hybrid")
@@ -162,7 +171,7 @@ def run_experiment(
     qrels = evaluation_qrels(corpus)
     queries = {qid: corpus.queries[qid] for qid in qrels}
 
-    answers = answer_all(retrievers, list(queries.values()), depth)
+    answers = answer_in_chunks(retrievers, list(queries.values()), depth, progress)
     runs: dict[str, Run] = {
         name: {
             qid: {hit.doc_id: hit.score for hit in hits if not (drop_self_hits and hit.doc_id == qid)}
@@ -218,6 +227,21 @@ def run_experiment(
         settings=settings,
         timings={name: answer.seconds for name, answer in answers.items()},
     )
+
+
+def answer_in_chunks(
+    retrievers: Sequence[Retriever], queries: list[str], k: int, progress: Callable[[int, int], None] | None = None
+) -> dict[str, Answer]:
+    """`answer_all` on `QUERY_CHUNK` queries at a time, calling `progress(answered, len(queries))` after each."""
+    hits: dict[str, list[list[Hit]]] = {r.name: [] for r in retrievers}
+    seconds = dict.fromkeys(hits, 0.0)
+    for start in range(0, len(queries), QUERY_CHUNK):
+        for name, answer in answer_all(retrievers, queries[start : start + QUERY_CHUNK], k).items():
+            hits[name] += answer.hits
+            seconds[name] += answer.seconds
+        if progress is not None:
+            progress(min(start + QUERY_CHUNK, len(queries)), len(queries))
+    return {name: Answer(hits[name], seconds[name]) for name in hits}
 
 
 def document_anisotropy(retriever: DenseRetriever | WhitenedRetriever, corpus: Corpus, seed: int = 42) -> dict[str, Any] | None:

@@ -6,6 +6,7 @@ import io
 import json
 import logging
 import re
+import shutil
 import sys
 from importlib.metadata import version
 from pathlib import Path
@@ -101,3 +102,17 @@ def test_index_json_reports_what_was_done(tiny_corpus: Path, tmp_path: Path, min
     assert main(argv) == 0
     again = json.loads(capsys.readouterr().out)
     assert (again["added"], again["encoded"]) == (0, {})
+
+
+def test_progress_bars_draw_on_a_terminal_only(tiny_corpus: Path, tmp_path: Path, minilm_encoders, capsys, monkeypatch) -> None:
+    argv = ["eval", str(tiny_corpus), "--home", str(tmp_path / "indexes"), "--encoders", "sbert:minilm"]
+    assert main(argv) == 0  # stderr is not a terminal here
+    err = capsys.readouterr().err
+    assert "eval took" in err and "encoding" not in err and "answering" not in err
+
+    shutil.rmtree(tmp_path / "indexes")
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    assert main(argv) == 0
+    err = sys.stderr.getvalue()
+    assert "encoding: 100%" in err and "7/7" in err  # indexing
+    assert "answering: 100%" in err and "3/3" in err  # the judged queries
