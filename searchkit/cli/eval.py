@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING
 
 from searchkit.cli.common import (
     DEFAULT_ENCODERS,
+    add_cache_option,
     add_encoder_options,
     add_index_options,
     add_long_docs_options,
     add_retriever_options,
     describe_corpus,
     describe_index_report,
+    embedding_cache,
     finite_float,
     info,
     load_encoders_quietly,
@@ -64,6 +66,7 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
     add_long_docs_options(parser, indexing=True, both=True)
     add_retriever_options(parser)
     add_index_options(parser)
+    add_cache_option(parser)
     parser.set_defaults(run=run)
 
 
@@ -105,11 +108,12 @@ def run(args: argparse.Namespace) -> int:
             corpus = Judgments.load(index.judgments_path, corpus.qrels).apply(corpus)
             evaluation_qrels(corpus)
         if to_index:
-            encoders = load_encoders_quietly(to_index, args.allow_pickle)
-            with progress_bar() as progress:
+            encoders = load_encoders_quietly(to_index, args.allow_pickle, args.precision)
+            with progress_bar() as progress, embedding_cache(args) as cache:
                 indexed = index_corpus(
                     corpus, encoders, index, long_docs="first" if args.long_docs == "first" else "maxp",
-                    stride=args.stride, window_title=args.window_title, allow_removal=args.allow_removal, batch_size=args.batch_size, progress=progress,
+                    stride=args.stride, window_title=args.window_title, allow_removal=args.allow_removal, batch_size=args.batch_size,
+                    progress=progress, cache=cache,
                 )  # fmt: skip
             info(describe_index_report(indexed))
         retrievers = open_retrievers_from_args(args, index, specs, corpus)

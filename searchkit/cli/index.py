@@ -8,6 +8,7 @@ from dataclasses import asdict
 
 from searchkit.cli.common import (
     DEFAULT_ENCODERS,
+    add_cache_option,
     add_encoder_options,
     add_index_options,
     add_long_docs_options,
@@ -37,6 +38,7 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
     add_encoder_options(parser, DEFAULT_ENCODERS)
     add_long_docs_options(parser, indexing=True)
     add_index_options(parser)
+    add_cache_option(parser)
     parser.set_defaults(run=run)
 
 
@@ -52,8 +54,9 @@ def run(args: argparse.Namespace) -> int:
     with progress_bar() as progress:
         report = build_index(
             corpus, args.encoders, name=args.name, home=args.home, url=args.qdrant_url,
-            allow_pickle=args.allow_pickle, long_docs=args.long_docs, stride=args.stride, window_title=args.window_title,
-            allow_removal=args.allow_removal, batch_size=args.batch_size, progress=progress,
+            allow_pickle=args.allow_pickle, precision=args.precision, long_docs=args.long_docs, stride=args.stride,
+            window_title=args.window_title, allow_removal=args.allow_removal, batch_size=args.batch_size,
+            use_cache=args.use_cache, progress=progress,
         )  # fmt: skip
     show(describe_index_report(report))
     if args.json:

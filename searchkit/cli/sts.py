@@ -51,6 +51,10 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
         "--random-pairs", type=positive_int, default=10_000, help="random pairs of sentences for the anisotropy (default: 10000)"
     )  # fmt: skip
     parser.add_argument("--batch-size", type=positive_int, default=32, help="encoding batch size (default: 32)")
+    parser.add_argument(
+        "--whiten", action="store_true",
+        help="add each encoder through BERT-whitening fitted on the pairs' sentences (SPEC+whiten)",
+    )  # fmt: skip
     parser.add_argument("--out", type=Path, metavar="DIR", help="write report.json and report.md here")
     parser.add_argument("--json", action="store_true", help="print the JSON report on stdout (messages go to stderr)")
     add_encoder_options(parser, DEFAULT_ENCODERS)
@@ -75,12 +79,13 @@ def run(args: argparse.Namespace) -> int:
     info(printable(described))
     report = run_similarity(
         pairs,
-        load_encoders_quietly(specs, args.allow_pickle),
+        load_encoders_quietly(specs, args.allow_pickle, args.precision),
         max_p=args.max_p,
         random_seed=args.seed,
         resamples=args.resamples,
         anisotropy_pairs=args.random_pairs,
         batch_size=args.batch_size,
+        whiten=args.whiten,
     )
     if args.json:
         print(printable_json(json.dumps(report_to_dict(report), indent=2, ensure_ascii=False)))

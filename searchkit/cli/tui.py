@@ -53,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
     options = Options(
         args.index or "", home=args.home, url=args.qdrant_url, encoders=args.encoders, bm25=args.bm25,
         hybrid=args.hybrid, bm25_settings=bm25_settings(args), rrf_k=args.rrf_k, rrf_weights=rrf_weights(args),
-        allow_pickle=args.allow_pickle, k=args.k, long_docs=long_docs_modes(args),
+        allow_pickle=args.allow_pickle, k=args.k, long_docs=long_docs_modes(args), whiten=args.whiten,
+        precision=args.precision,
     )
     corpus = args.corpus or (Path(args.index) if args.index and _is_corpus(Path(args.index)) else None)
     job = problem = None

@@ -95,7 +95,7 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
         "--bf16",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="bf16 autocast where the CPU supports it (default: on)",
+        help="bf16 autocast where the CPU or GPU has bf16 units (default: on)",
     )
     parser.add_argument(
         "--allow-pickle",
