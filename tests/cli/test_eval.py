@@ -129,3 +129,13 @@ def test_diff_and_errors_show_control_characters_escaped(tmp_path: Path, capsys)
     assert main(["index", str(bad), "--home", str(tmp_path / "home")]) != 0
     err = capsys.readouterr().err
     assert "\x1b" not in err and "notes\\x1b[2J.txt.bin" in err
+
+
+def test_whiten_adds_a_whitened_row_per_encoder_with_its_anisotropy(tiny_corpus: Path, tmp_path: Path, capsys) -> None:
+    args = ["eval", tiny_corpus, "--home", tmp_path / "indexes", "--encoders", "cls:minilm", "--whiten", "--json"]
+    assert main(list(map(str, args))) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert list(data["metrics"]) == ["cls:minilm", "cls:minilm+whiten"]
+    raw, white = (data["retrievers"][name] for name in data["metrics"])
+    assert white["whitening"]["fitted_to"] == "7 indexed documents' starts" and white["precision"] == raw["precision"]
+    assert abs(white["anisotropy"]["mean"]) < raw["anisotropy"]["mean"]

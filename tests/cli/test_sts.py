@@ -103,3 +103,12 @@ def test_the_command_line_is_built_without_torch_or_scipy() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and result.stdout.strip() == "[]", result.stderr
+
+
+def test_whiten_adds_a_row_fitted_on_the_sentences(sick: Path, capsys) -> None:
+    args = ["sts", sick, "--encoders", "cls:minilm", "--whiten", "--resamples", "200", "--random-pairs", "200", "--json"]
+    assert main(list(map(str, args))) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert list(data["correlations"]) == ["cls:minilm", "cls:minilm+whiten"]
+    assert "14 distinct sentences" in data["settings"]["whitening"]
+    assert abs(data["anisotropy"]["cls:minilm+whiten"]["mean"]) < data["anisotropy"]["cls:minilm"]["mean"]
