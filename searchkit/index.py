@@ -27,6 +27,7 @@ from searchkit.store import VectorStore, holds_embedded_store, open_store
 
 HOME_VARIABLE = "SEARCHKIT_HOME"
 URL_VARIABLE = "SEARCHKIT_QDRANT_URL"
+URL_FALLBACK = "QDRANT_URL"  # read when URL_VARIABLE is not set
 MANIFEST_FORMAT = 1
 CACHE_FOLDER = ".embedding-cache"  # in the home; a dot name no index can take (see check_index_name)
 
@@ -36,7 +37,7 @@ def default_home() -> Path:
 
 
 def default_url() -> str | None:
-    return os.environ.get(URL_VARIABLE) or None
+    return os.environ.get(URL_VARIABLE) or os.environ.get(URL_FALLBACK) or None
 
 
 _NAME_FORBIDDEN = set('/\\<>:"|?*')  # as Qdrant forbids in collection names

@@ -23,6 +23,17 @@ SHARED_DATASETS = REPO.parent / "shared" / "datasets"
 MINILM_SPECS = "cls:minilm,mean:minilm,sbert:minilm"
 
 
+# $QDRANT_URL names the server of test_server.py's opt-in test. searchkit reads it (and $SEARCHKIT_QDRANT_URL)
+# as its default server, so every test runs without both: embedded unless it names a server.
+QDRANT_URL = os.environ.get("QDRANT_URL")
+
+
+@pytest.fixture(autouse=True)
+def no_server_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("QDRANT_URL", "SEARCHKIT_QDRANT_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture(scope="session")
 def shared_datasets() -> Path:
     if not SHARED_DATASETS.is_dir():

@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING
 from searchkit.display import printable
 from searchkit.encoders import Encoder
 from searchkit.errors import SearchkitError
-from searchkit.index import HOME_VARIABLE, URL_VARIABLE, Index, cache_folder, default_url
+from searchkit.index import (
+    HOME_VARIABLE,
+    URL_FALLBACK,
+    URL_VARIABLE,
+    Index,
+    cache_folder,
+    default_url,
+)
 from searchkit.retrieval.lexical import BM25Settings
 
 if TYPE_CHECKING:
@@ -95,7 +102,10 @@ def _checked(kind: type, text: str, valid, wanted: str):
 
 def add_index_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--home", type=Path, help=f"folder of embedded indexes (default: ${HOME_VARIABLE} or ./indexes)")
-    parser.add_argument("--qdrant-url", help=f"use a Qdrant server (default: ${URL_VARIABLE}); API key from $SEARCHKIT_QDRANT_API_KEY")
+    parser.add_argument(
+        "--qdrant-url",
+        help=f"use a Qdrant server (default: ${URL_VARIABLE}, else ${URL_FALLBACK}); API key from $SEARCHKIT_QDRANT_API_KEY",
+    )
 
 
 @contextmanager

@@ -195,7 +195,7 @@ def _unanswered(where: str, source: Exception) -> str:
     if isinstance(source, httpx.TransportError):
         return (
             f"cannot reach {where} ({type(source).__name__}); start it (docker compose up -d) or fix "
-            "--qdrant-url / $SEARCHKIT_QDRANT_URL"
+            "--qdrant-url / $SEARCHKIT_QDRANT_URL / $QDRANT_URL"
         )
     return f"{where} sent an answer searchkit cannot read; is that URL a Qdrant server (version 1.x)?"
 

@@ -67,6 +67,16 @@ def test_unreachable_server_is_named_without_credentials(tmp_path: Path, tiny_co
         assert "encoding" not in result.stderr  # found before any model loaded
 
 
+@pytest.mark.parametrize("variables", [["QDRANT_URL"], ["SEARCHKIT_QDRANT_URL", "QDRANT_URL"]])
+def test_the_server_url_from_the_environment(tmp_path: Path, capsys, monkeypatch, variables: list[str]) -> None:
+    ports = {name: closed_port() for name in variables}
+    for name, port in ports.items():
+        monkeypatch.setenv(name, f"http://127.0.0.1:{port}")
+    assert main(["search", "tiny", "q", "--bm25", "--home", str(tmp_path)]) == 1
+    # SEARCHKIT_QDRANT_URL wins over QDRANT_URL
+    assert f"cannot reach Qdrant at http://127.0.0.1:{ports[variables[0]]} (ConnectError)" in capsys.readouterr().err
+
+
 def test_hanging_server_times_out(tmp_path: Path, silent_server: int, run_searchkit) -> None:
     url = f"http://127.0.0.1:{silent_server}"
     result = run_searchkit("search", "tiny", "q", "--bm25", "--qdrant-url", url, env={"SEARCHKIT_QDRANT_TIMEOUT": "1"}, timeout=60)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import httpx
 import numpy as np
 import pytest
 import respx
+from conftest import QDRANT_URL
 
 from searchkit.corpus import load_corpus
 from searchkit.index import Index, vector_name
@@ -78,11 +78,11 @@ def test_requests_for_index_creation_upsert_and_search(fake_server, tmp_path: Pa
     np.testing.assert_allclose(query["query"]["nearest"], sbert.encode(["bowed strings"], "query")[0], atol=1e-6)
 
 
-@pytest.mark.skipif(not os.environ.get("QDRANT_URL"), reason="set QDRANT_URL to test against a real Qdrant server")
+@pytest.mark.skipif(not QDRANT_URL, reason="set QDRANT_URL to test against a real Qdrant server")
 def test_real_server(tmp_path: Path, tiny_corpus: Path, minilm_encoders) -> None:
     name = f"searchkit-test-{uuid.uuid4().hex[:8]}"
     corpus = load_corpus(tiny_corpus)
-    with Index.open(name, home=tmp_path, url=os.environ["QDRANT_URL"], create=True) as index:
+    with Index.open(name, home=tmp_path, url=QDRANT_URL, create=True) as index:
         try:
             first = index_corpus(corpus, minilm_encoders, index)
             again = index_corpus(corpus, minilm_encoders, index)
