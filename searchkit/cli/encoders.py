@@ -19,7 +19,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {kind.name:<10} {kind.description}  [{kind.provider}]")
     print("\nModel aliases:")
     for alias, (hub_id, _) in ALIASES.items():
-        print(f"  {alias:<8} {hub_id} (packaged, offline)")
+        print(f"  {alias:<8} {hub_id} (packaged, offline; also named by that hub id, with or without its organization)")
     print("\nMODEL may also be a local folder or a hub id already in the Hugging Face cache.")
     print(f"Third-party kinds register under the entry-point group {ENTRY_POINT_GROUP!r}.")
     return 0

