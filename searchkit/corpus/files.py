@@ -15,6 +15,7 @@ from searchkit.errors import CorpusError
 
 TEXT_SUFFIXES = (".txt", ".md")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
+_FIELD = re.compile(r"([A-Za-z_][\w-]*)[ \t]*:(?:[ \t]+(.*))?")  # a front matter line `key: value`
 
 
 def read_jsonl_documents(path: Path, collector: DocumentCollector) -> None:
@@ -49,13 +50,14 @@ def read_csv_documents(path: Path, collector: DocumentCollector) -> None:
 
 
 def read_text_folder(folder: Path, collector: DocumentCollector) -> None:
-    """Each .txt/.md file is a document: id = path relative to the folder, title = first heading or file name.
+    """Each .txt/.md file is a document: id = path relative to the folder, title = a .md file's front matter
+    `title:` (the front matter is not text), else its first heading, else the file name.
 
     Ids hold no whitespace, so whitespace in a path is written %XX (`my notes.md` -> `my%20notes.md`).
     """
     for path in _text_files(folder):
         content = read_text(path)
-        title, text = _split_heading(content) if path.suffix == ".md" else (None, content)
+        title, text = _markdown_title(content) if path.suffix == ".md" else (None, content)
         # a blank file stays an empty document (skipped): its name alone is no content
         title = (title or path.stem) if content.strip() else ""
         doc_id = _ESCAPED.sub(_escape, path.relative_to(folder).as_posix())
@@ -98,6 +100,45 @@ def _check_link(path: Path, root: Path) -> None:
             path, f"symbolic link leads outside the corpus folder (to {target}), and such links are not "
             "followed; copy what it points to into the folder, or remove the link",
         )  # fmt: skip
+
+
+def _markdown_title(content: str) -> tuple[str | None, str]:
+    """The title and text of a Markdown file: front matter's `title:`, else the first heading (taken out of the text)."""
+    if (front := _split_front_matter(content)) is not None:
+        fields, content = front
+        if fields.get("title"):
+            return fields["title"], content
+    return _split_heading(content)
+
+
+def _split_front_matter(content: str) -> tuple[dict[str, str], str] | None:
+    """The `key: value` fields of a YAML front matter block opening `content`, and the text after it.
+
+    The block runs from a first line `---` to the next `---` or `...` line. Blank lines, comments and
+    lines that are indented or start with `-` (nested values, list items) are skipped. None when there
+    is no block, or it is malformed (unclosed, or a line that is none of these): then it is text.
+    """
+    lines = content.splitlines()
+    if not lines or lines[0].rstrip() != "---":
+        return None
+    end = next((n for n, line in enumerate(lines[1:], start=1) if line.rstrip() in ("---", "...")), None)
+    if end is None:
+        return None
+    fields = {}
+    for line in lines[1:end]:
+        if not line.strip() or line.startswith((" ", "\t", "-", "#")):
+            continue
+        if (match := _FIELD.fullmatch(line.rstrip())) is None:
+            return None
+        fields[match[1]] = _scalar(match[2] or "")
+    return fields, "\n".join(lines[end + 1 :])
+
+
+def _scalar(value: str) -> str:
+    """A one-line YAML value: the text inside its quotes, or plain text up to a ` #` comment; "" for a block (| or >)."""
+    if value[:1] in ("'", '"') and (close := value.find(value[0], 1)) > 0:
+        return value[1:close]
+    return "" if value[:1] in ("|", ">") else value.split(" #", 1)[0].strip()
 
 
 def _split_heading(content: str) -> tuple[str | None, str]:

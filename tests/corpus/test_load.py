@@ -99,6 +99,33 @@ def test_text_folder(tmp_path: Path) -> None:
     assert corpus.queries == {} and corpus.qrels == {}
 
 
+FRONT_MATTER = {
+    "titled.md": (
+        "---\ntitle: \"Tuning: a guide\"  # quoted\ndate: 2024-05-01\ntags:\n  - search\n- bm25\n\n# a comment\n---\n# Heading\nBody.\n",
+        "Tuning: a guide", "# Heading\nBody.",
+    ),
+    "dots.md": ("---\ntitle: Closed by dots # note\n...\nBody.\n", "Closed by dots", "Body."),
+    "untitled.md": ("---\nauthor: me\n---\n# From the heading\nBody.\n", "From the heading", "Body."),
+    "block.md": ("---\ntitle: >\n  folded\n---\nBody.\n", "block", "Body."),
+    "unclosed.md": ("---\ntitle: Never closed\nBody.\n", "unclosed", "---\ntitle: Never closed\nBody."),
+    "prose.md": ("---\nA rule, then prose: not front matter\n---\nBody.\n", "prose", "---\nA rule, then prose: not front matter\n---\nBody."),
+    "late.md": ("Intro.\n---\ntitle: Not at the start\n---\n", "late", "Intro.\n---\ntitle: Not at the start\n---"),
+}
+
+
+def test_markdown_front_matter_gives_the_title(tmp_path: Path) -> None:
+    folder = tmp_path / "posts"
+    folder.mkdir()
+    for name, (content, _, _) in FRONT_MATTER.items():
+        (folder / name).write_text(content, encoding="utf-8")
+    (folder / "plain.txt").write_text("---\ntitle: Only Markdown has front matter\n---\n", encoding="utf-8")
+    documents = load_corpus(folder).documents
+    assert {name: (d.title, d.text) for name, d in documents.items() if name != "plain.txt"} == {
+        name: (title, text) for name, (_, title, text) in FRONT_MATTER.items()
+    }
+    assert documents["plain.txt"].title == "plain" and documents["plain.txt"].text.startswith("---\ntitle:")
+
+
 @pytest.mark.parametrize("name", ["notes.xml", "notes.gz"])
 def test_unsupported_file_type(tmp_path: Path, name: str) -> None:
     from searchkit.errors import CorpusError
