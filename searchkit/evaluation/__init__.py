@@ -18,7 +18,7 @@ from searchkit.evaluation.significance import (
     compare,
     paired_randomization_test,
 )
-from searchkit.evaluation.trec import read_trec_run, write_trec_run
+from searchkit.evaluation.trec import read_trec_run, write_trec_qrels, write_trec_run
 
 __all__ = [
     "DEFAULT_METRICS",
@@ -32,5 +32,6 @@ __all__ = [
     "parse_metric",
     "read_trec_run",
     "relevant_ids",
+    "write_trec_qrels",
     "write_trec_run",
 ]

@@ -1,4 +1,4 @@
-"""Reading and writing runs in TREC format: ``qid Q0 docid rank score tag``."""
+"""Reading and writing runs in TREC format (``qid Q0 docid rank score tag``), and writing qrels (``qid 0 docid grade``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from searchkit.ranking import rank_scores
-from searchkit.types import Run
+from searchkit.types import Qrels, Run
 
 
 def _check_token(kind: str, value: str) -> None:
@@ -23,6 +23,17 @@ def write_trec_run(run: Run, path: str | os.PathLike[str], *, tag: str = "search
         for rank, (doc_id, score) in enumerate(rank_scores(scores), start=1):
             _check_token("doc id", doc_id)
             lines.append(f"{qid} Q0 {doc_id} {rank} {float(score)!r} {tag}\n")
+    Path(path).write_text("".join(lines), encoding="utf-8")
+
+
+def write_trec_qrels(qrels: Qrels, path: str | os.PathLike[str]) -> None:
+    """Write ``qrels`` to ``path`` as trec_eval reads them: ``qid 0 docid grade``, a line per judgment."""
+    lines = []
+    for qid, judged in qrels.items():
+        _check_token("query id", qid)
+        for doc_id, grade in judged.items():
+            _check_token("doc id", doc_id)
+            lines.append(f"{qid} 0 {doc_id} {int(grade)}\n")
     Path(path).write_text("".join(lines), encoding="utf-8")
 
 

@@ -11,7 +11,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from searchkit.evaluation import write_trec_run
+from searchkit.evaluation import write_trec_qrels, write_trec_run
 from searchkit.experiments.table import markdown_table
 
 if TYPE_CHECKING:
@@ -57,14 +57,18 @@ def slug(name: str) -> str:
 
 
 def write_report(report: ExperimentReport, folder: Path) -> list[Path]:
-    """Write `runs/<retriever>.trec`, `report.json` and `report.md` into `folder`; returns the paths."""
+    """Write `runs/<retriever>.trec`, `qrels.txt` (the judgments they were scored against), `report.json` and
+    `report.md` into `folder`, so that trec_eval runs on it as is; returns the paths."""
     (folder / "runs").mkdir(parents=True, exist_ok=True)
     run_files = {name: folder / "runs" / f"{slug(name)}.trec" for name in report.runs}
     for name, path in run_files.items():
         write_trec_run(report.runs[name], path, tag=slug(name))
+    qrels_path = folder / "qrels.txt"
+    write_trec_qrels(report.qrels, qrels_path)
     data = report_to_dict(report)
     data["run_files"] = {name: path.relative_to(folder).as_posix() for name, path in run_files.items()}
+    data["qrels_file"] = qrels_path.name
     json_path, markdown_path = folder / "report.json", folder / "report.md"
     json_path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     markdown_path.write_text(markdown_table(report), encoding="utf-8")
-    return [*run_files.values(), json_path, markdown_path]
+    return [*run_files.values(), qrels_path, json_path, markdown_path]

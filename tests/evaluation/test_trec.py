@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from searchkit.evaluation import read_trec_run, write_trec_run
+from searchkit.evaluation import read_trec_run, write_trec_qrels, write_trec_run
 
 
 def test_writes_ranked_lines(tmp_path: Path) -> None:
@@ -16,6 +16,14 @@ def test_writes_ranked_lines(tmp_path: Path) -> None:
         "q1 Q0 a 3 0.5 bm25",
         "q2 Q0 x 1 1.0 bm25",
     ]
+
+
+def test_writes_qrels_lines(tmp_path: Path) -> None:
+    path = tmp_path / "qrels.txt"
+    write_trec_qrels({"q1": {"d1": 2, "d2": 0}, "q2": {"d3": 1}}, path)
+    assert path.read_text().splitlines() == ["q1 0 d1 2", "q1 0 d2 0", "q2 0 d3 1"]
+    with pytest.raises(ValueError, match="doc id 'a b'"):
+        write_trec_qrels({"q1": {"a b": 1}}, path)
 
 
 def test_round_trip_is_exact(tmp_path: Path) -> None:

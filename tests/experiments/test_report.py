@@ -64,13 +64,27 @@ def test_markdown_table_marks_significant_rows_and_states_the_test(report: Exper
 def test_write_report_writes_run_files_json_and_markdown(report: ExperimentReport, tmp_path: Path) -> None:
     written = write_report(report, tmp_path / "out")
     names = sorted(p.relative_to(tmp_path / "out").as_posix() for p in written)
-    assert names == ["report.json", "report.md", "runs/bad.trec", "runs/good.trec", "runs/rrf_bad_good.trec"]
+    assert names == ["qrels.txt", "report.json", "report.md", "runs/bad.trec", "runs/good.trec", "runs/rrf_bad_good.trec"]
     for name, run in report.runs.items():
         assert read_trec_run(tmp_path / "out" / "runs" / f"{slug(name)}.trec") == run
     data = json.loads((tmp_path / "out" / "report.json").read_text())
-    assert data["run_files"]["rrf(bad,good)"] == "runs/rrf_bad_good.trec"
+    assert data["run_files"]["rrf(bad,good)"] == "runs/rrf_bad_good.trec" and data["qrels_file"] == "qrels.txt"
     tag = (tmp_path / "out" / "runs" / "rrf_bad_good.trec").read_text().split()[5]
     assert tag == "rrf_bad_good"
+
+
+def test_trec_eval_scores_the_written_folder_as_the_report_does(report: ExperimentReport, tmp_path: Path) -> None:
+    pytrec_eval = pytest.importorskip("pytrec_eval")
+    write_report(report, tmp_path)
+    with (tmp_path / "qrels.txt").open() as qrels_file:
+        qrels = pytrec_eval.parse_qrel(qrels_file)
+    assert qrels == report.qrels
+    evaluator = pytrec_eval.RelevanceEvaluator(qrels, {"ndcg_cut.10", "recall.100"})
+    for name, evaluation in report.evaluations.items():
+        with (tmp_path / "runs" / f"{slug(name)}.trec").open() as run_file:
+            scores = evaluator.evaluate(pytrec_eval.parse_run(run_file))
+        for measure, metric in (("ndcg_cut_10", "ndcg@10"), ("recall_100", "recall@100")):
+            assert {qid: s[measure] for qid, s in scores.items()} == pytest.approx(evaluation.per_query[metric]), (name, metric)
 
 
 def test_recall_curves_agree_with_the_table(report: ExperimentReport) -> None:
