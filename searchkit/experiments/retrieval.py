@@ -153,6 +153,7 @@ def run_experiment(
     max_p: float = 0.01,
     random_seed: int = 42,
     progress: Callable[[int, int], None] | None = None,
+    chunk: int = QUERY_CHUNK,
 ) -> ExperimentReport:
     """Answer every judged query of `corpus` with every retriever, then score and compare the runs.
 
@@ -171,7 +172,7 @@ def run_experiment(
     qrels = evaluation_qrels(corpus)
     queries = {qid: corpus.queries[qid] for qid in qrels}
 
-    answers = answer_in_chunks(retrievers, list(queries.values()), depth, progress)
+    answers = answer_in_chunks(retrievers, list(queries.values()), depth, progress, chunk)
     runs: dict[str, Run] = {
         name: {
             qid: {hit.doc_id: hit.score for hit in hits if not (drop_self_hits and hit.doc_id == qid)}
@@ -230,17 +231,18 @@ def run_experiment(
 
 
 def answer_in_chunks(
-    retrievers: Sequence[Retriever], queries: list[str], k: int, progress: Callable[[int, int], None] | None = None
+    retrievers: Sequence[Retriever], queries: list[str], k: int, progress: Callable[[int, int], None] | None = None,
+    chunk: int = QUERY_CHUNK,
 ) -> dict[str, Answer]:
-    """`answer_all` on `QUERY_CHUNK` queries at a time, calling `progress(answered, len(queries))` after each."""
+    """`answer_all` on `chunk` queries at a time, calling `progress(answered, len(queries))` after each."""
     hits: dict[str, list[list[Hit]]] = {r.name: [] for r in retrievers}
     seconds = dict.fromkeys(hits, 0.0)
-    for start in range(0, len(queries), QUERY_CHUNK):
-        for name, answer in answer_all(retrievers, queries[start : start + QUERY_CHUNK], k).items():
+    for start in range(0, len(queries), chunk):
+        for name, answer in answer_all(retrievers, queries[start : start + chunk], k).items():
             hits[name] += answer.hits
             seconds[name] += answer.seconds
         if progress is not None:
-            progress(min(start + QUERY_CHUNK, len(queries)), len(queries))
+            progress(min(start + chunk, len(queries)), len(queries))
     return {name: Answer(hits[name], seconds[name]) for name in hits}
 
 

@@ -16,7 +16,7 @@ from searchkit.encoders.poolings import POOLINGS
 from searchkit.encoders.precision import Precision
 from searchkit.errors import SearchkitError
 from searchkit.evaluation import evaluate
-from searchkit.experiments import ExperimentReport, run_experiment
+from searchkit.experiments import ExperimentReport, recall_curves, run_experiment
 from searchkit.experiments.anisotropy import Anisotropy
 from searchkit.experiments.retrieval import sample_documents, stored_anisotropy
 from searchkit.index import Index
@@ -39,6 +39,8 @@ PROBES = (WARM_UP, "how does it work", "why did this error happen")  # with the 
 SAMPLE_QUERIES = 8  # all identically (hits and scores) are one ranking
 SAME_SCORE = 1e-6
 ANISOTROPY_SAMPLE = 500  # documents whose stored vectors are paired at random
+EVAL_CHUNK = 32  # judged queries answered per turn of the lock: a search waits for one chunk, not the whole evaluation
+CURVE_MAX_K = 100
 # what each pooling kind is, short enough for a column's header (POOLINGS has the full descriptions)
 SHORT_POOLINGS = {
     "cls": "raw [CLS] vector, no fine-tuned pooling",
@@ -94,6 +96,42 @@ class QueryScores:
     ndcg: float
 
 
+@dataclass(frozen=True)
+class Evaluation:
+    report: ExperimentReport
+    curves: dict[str, list[float]]  # retriever -> mean recall@k for k = 1..CURVE_MAX_K
+
+
+class Cancelled(Exception):
+    """An evaluation stopped between chunks because its caller asked."""
+
+
+class FairLock:
+    """A lock taken in the order it is asked for, so a search asked for during an evaluation goes
+    before the evaluation's next chunk."""
+
+    def __init__(self) -> None:
+        self._turns = threading.Condition()
+        self._next = self._serving = 0
+
+    def acquire(self) -> None:
+        with self._turns:
+            ticket = self._next
+            self._next += 1
+            self._turns.wait_for(lambda: self._serving == ticket)
+
+    def release(self) -> None:
+        with self._turns:
+            self._serving += 1
+            self._turns.notify_all()
+
+    def __enter__(self) -> None:
+        self.acquire()
+
+    def __exit__(self, *_: object) -> None:
+        self.release()
+
+
 @dataclass
 class Session:
     options: Options
@@ -104,7 +142,8 @@ class Session:
     warnings: list[str] = field(default_factory=list)
     same_as: dict[str, tuple[str, str]] = field(default_factory=dict)  # retriever -> (the earlier one it ranks as, why)
     _anisotropy: dict[str, Anisotropy] | None = field(default=None, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _evaluated: tuple[object, Evaluation] | None = field(default=None, repr=False)  # (what it depends on, it)
+    _lock: FairLock = field(default_factory=FairLock, repr=False)
 
     @classmethod
     def open(cls, options: Options, status: Status = lambda _: None) -> Session:
@@ -230,12 +269,49 @@ class Session:
             scores[column.retriever] = QueryScores(mean[metrics[0]], mean[metrics[1]])
         return scores
 
-    def evaluate(self, hidden: set[str]) -> ExperimentReport:
-        """`searchkit eval`'s experiment over the shown retrievers, with the user's judgments merged in."""
+    def _evaluation_key(self, hidden: set[str]) -> object:
+        """What an evaluation depends on: the retrievers shown and every judgment."""
+        judgments = self.judgments
+        return [r.name for r in self.retrievers if r.name not in hidden], judgments.qrels, dict(judgments.queries)
+
+    def cached_evaluation(self, hidden: set[str]) -> Evaluation | None:
+        """The last evaluation, when the shown retrievers and the judgments have not changed since."""
+        if self._evaluated is not None and self._evaluated[0] == self._evaluation_key(hidden):
+            return self._evaluated[1]
+        return None
+
+    def evaluate(
+        self, hidden: set[str], progress: Callable[[int, int], None] = lambda done, total: None,
+        cancelled: Callable[[], bool] = lambda: False,
+    ) -> Evaluation:
+        """`searchkit eval`'s experiment over the shown retrievers, with the user's judgments merged in.
+
+        The lock is taken per EVAL_CHUNK queries; `progress(answered, queries)` is called and
+        `cancelled()` asked between them (True raises Cancelled). Kept until what it depends on changes."""
         if self.corpus is None:
             raise SearchkitError("the corpus could not be read again, so there are no queries to evaluate")
+        cached = self.cached_evaluation(hidden)
+        if cached is not None:
+            return cached
+        key = self._evaluation_key(hidden)
+        corpus = self.judgments.apply(self.corpus)
+
+        def between_chunks(done: int, total: int) -> None:
+            self._lock.release()  # searches asked for meanwhile go first
+            try:
+                progress(done, total)
+                if cancelled():
+                    raise Cancelled
+            finally:
+                self._lock.acquire()
+
+        if cancelled():
+            raise Cancelled
         with self._lock:
-            return run_experiment(self.judgments.apply(self.corpus), [r for r in self.retrievers if r.name not in hidden])
+            report = run_experiment(corpus, [r for r in self.retrievers if r.name not in hidden], progress=between_chunks, chunk=EVAL_CHUNK)
+        evaluation = Evaluation(report, recall_curves(report, CURVE_MAX_K))
+        self._evaluated = key, evaluation
+        return evaluation
 
     def document(self, doc_id: str) -> Document | None:
         with self._lock:

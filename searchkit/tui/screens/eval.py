@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import math
+from collections.abc import Callable
+from functools import partial
 
 from rich.text import Text
 from textual import on, work
@@ -11,7 +12,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
+from textual.worker import get_current_worker
 from textual_plotext import PlotextPlot
 
 from searchkit.display import printable
@@ -20,20 +22,20 @@ from searchkit.experiments import (
     ExperimentReport,
     format_cell,
     metric_label,
-    recall_curves,
     significance_note,
     write_report,
 )
-from searchkit.tui.session import Session
-
-CURVE_MAX_K = 100
+from searchkit.tui.session import CURVE_MAX_K, Cancelled, Evaluation, Session
 
 
 class EvalScreen(Screen[str | None]):
-    """Dismisses with the text of a query to open side by side, or None."""
+    """Dismisses with the text of a query to open side by side, or None.
+
+    The evaluation runs in a thread; Esc goes back at once and cancels it (after the chunk of queries
+    being answered). A finished one is kept by the session and shown at once next time."""
 
     BINDINGS = [
-        Binding("escape", "dismiss_screen", "Back"),
+        Binding("escape", "dismiss_screen", "Back (cancels)"),
         Binding("x", "export", "Export report"),
     ]
 
@@ -47,6 +49,7 @@ class EvalScreen(Screen[str | None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(Text("evaluating every retriever over the judged queries…", style="yellow"), id="eval-status")
+        yield ProgressBar(id="eval-progress", show_eta=False)
         yield DataTable(id="eval-table", cursor_type="row", zebra_stripes=True)
         with Horizontal(id="eval-bottom"):
             with Vertical(id="eval-per-query"):
@@ -56,18 +59,45 @@ class EvalScreen(Screen[str | None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.evaluate()
+        cached = self.session.cached_evaluation(self.hidden)
+        if cached is not None:
+            self._done(cached)
+        else:
+            self.evaluate()
 
-    @work(exclusive=True, group="eval")
-    async def evaluate(self) -> None:
+    @work(thread=True, exclusive=True, group="eval")
+    def evaluate(self) -> None:
+        worker = get_current_worker()
+
+        def show(callback: Callable[..., None], *args: object) -> None:
+            """`callback(*args)` on the app's thread, unless leaving the screen cancelled the worker."""
+            if not worker.is_cancelled:
+                self.app.call_from_thread(lambda: None if worker.is_cancelled else callback(*args))
+
         try:
-            report = await asyncio.to_thread(self.session.evaluate, self.hidden)
-            curves = await asyncio.to_thread(recall_curves, report, CURVE_MAX_K)
-        except SearchkitError as error:
-            self._status(str(error), "bold red")
+            evaluation = self.session.evaluate(self.hidden, partial(show, self._progress), lambda: worker.is_cancelled)
+        except Cancelled:
             return
-        self.report = report
-        self._show(report, curves)
+        except SearchkitError as error:
+            show(self._failed, str(error))
+            return
+        except Exception as error:  # a bug, or the index closed under it: say so, never crash
+            show(self._failed, f"unexpected {type(error).__name__}: {error}")
+            return
+        show(self._done, evaluation)
+
+    def _progress(self, done: int, total: int) -> None:
+        self.query_one(ProgressBar).update(total=total, progress=done)
+        self._status(f"evaluating: {done} of {total} judged queries answered (Esc: back, cancels)", "yellow")
+
+    def _failed(self, message: str) -> None:
+        self.query_one(ProgressBar).display = False
+        self._status(message, "bold red")
+
+    def _done(self, evaluation: Evaluation) -> None:
+        self.query_one(ProgressBar).display = False
+        self.report = evaluation.report
+        self._show(evaluation.report, evaluation.curves)
         if self.export_when_done:
             self.action_export()
 
@@ -125,7 +155,7 @@ class EvalScreen(Screen[str | None]):
             self.dismiss(self.report.queries[event.row_key.value])
 
     def action_dismiss_screen(self) -> None:
-        self.dismiss(None)
+        self.dismiss(None)  # the screen's removal cancels its evaluation
 
     def action_export(self) -> None:
         if self.report is None:
