@@ -142,11 +142,10 @@ def test_dense_retrievers_on_one_model_answer_as_they_would_alone(tiny_index_hom
         assert report.retrievers["sbert:minilm"]["fingerprint"] == index.manifest.encoders["sbert:minilm"].fingerprint
 
 
-def test_queries_are_answered_in_chunks_with_progress(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_queries_are_answered_in_chunks_with_progress() -> None:
     corpus = judged_corpus(5)
     whole = run_experiment(corpus, list(good_and_bad(corpus)))
-    monkeypatch.setattr("searchkit.experiments.retrieval.QUERY_CHUNK", 2)
     calls: list[tuple[int, int]] = []
-    chunked = run_experiment(corpus, list(good_and_bad(corpus)), progress=lambda done, total: calls.append((done, total)))
+    chunked = run_experiment(corpus, list(good_and_bad(corpus)), progress=lambda done, total: calls.append((done, total)), chunk=2)
     assert calls == [(2, 5), (4, 5), (5, 5)]
     assert chunked.runs == whole.runs and list(chunked.runs["good"]) == list(corpus.queries)
