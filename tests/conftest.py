@@ -109,12 +109,21 @@ def assert_clean_error(result: subprocess.CompletedProcess, *fragments: str) -> 
 
 
 @pytest.fixture()
-def tiny_index_home(tmp_path: Path, tiny_corpus: Path, minilm_encoders) -> Path:
+def store_kind() -> str:
+    """The embedded store new indexes get; a test module overrides it (params) to check another kind."""
+    import searchkit.store
+
+    return searchkit.store.DEFAULT_KIND
+
+
+@pytest.fixture()
+def tiny_index_home(tmp_path: Path, tiny_corpus: Path, minilm_encoders, store_kind: str, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A home folder holding the closed embedded index "tiny": the tiny corpus under the three MiniLM encoders."""
     from searchkit.corpus import load_corpus
     from searchkit.index import Index
     from searchkit.indexing import index_corpus
 
+    monkeypatch.setattr("searchkit.store.DEFAULT_KIND", store_kind)
     home = tmp_path / "indexes"
     with Index.open("tiny", home=home, create=True) as index:
         index_corpus(load_corpus(tiny_corpus), minilm_encoders, index)
@@ -122,12 +131,18 @@ def tiny_index_home(tmp_path: Path, tiny_corpus: Path, minilm_encoders) -> Path:
 
 
 def index_snapshot(index) -> dict[str, tuple[dict, dict[str, list[float]]]]:
-    """point id -> (payload, named vectors), for every point of an open index."""
-    client, collection = index.store.client, index.store.collection
+    """point id -> (payload, named vectors), for every point of an open index (edge shard or qdrant-client)."""
     points: dict[str, tuple[dict, dict[str, list[float]]]] = {}
     offset = None
     while True:
-        records, offset = client.scroll(collection, limit=256, offset=offset, with_payload=True, with_vectors=True)
+        if hasattr(index.store, "shard"):
+            from qdrant_edge import ScrollRequest
+
+            request = ScrollRequest(offset=offset, limit=256, with_payload=True, with_vector=True)
+            records, offset = index.store.shard.scroll(request)
+        else:
+            client, collection = index.store.client, index.store.collection
+            records, offset = client.scroll(collection, limit=256, offset=offset, with_payload=True, with_vectors=True)
         points.update({str(r.id): (r.payload, r.vector) for r in records})
         if offset is None:
             return points

@@ -99,15 +99,34 @@ def test_no_import_cycle_between_modules() -> None:
 
 
 def test_only_the_store_package_knows_its_backend() -> None:
-    """Outside `searchkit.store`: no client attribute, no store submodule; only the `VectorStore` API."""
+    """Outside `searchkit.store`: no client or shard attribute, no store submodule; only the `VectorStore` API."""
     wrong = []
     for name, path in modules().items():
         if package(name) == "store":
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Attribute) and node.attr == "client":
-                wrong.append(f"{path}:{node.lineno}: uses a store's client")
+            if isinstance(node, ast.Attribute) and node.attr in ("client", "shard"):
+                wrong.append(f"{path}:{node.lineno}: uses a store's {node.attr}")
         wrong += [f"{path}:{line}: imports {target}" for line, target in imports(path) if target.startswith("searchkit.store.")]
+    assert not wrong, "\n".join(wrong)
+
+
+BACKENDS = {"qdrant_client", "qdrant_edge"}  # only searchkit.store may import these
+
+
+def test_only_the_store_package_imports_a_backend() -> None:
+    wrong = []
+    for name, path in modules().items():
+        if package(name) == "store":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            else:
+                continue
+            wrong += [f"{path}:{node.lineno}: imports {n}" for n in names if n.split(".")[0] in BACKENDS]
     assert not wrong, "\n".join(wrong)
 
 

@@ -31,6 +31,12 @@ def connect(storage: Path, url: str | None = None) -> QdrantClient:
     """A server client when `url` is given (API key from the environment, checked to answer), else embedded storage."""
     if url:
         return _connect_server(url)
+    make_folder(storage)
+    return _Guarded(_open_embedded(storage), f"the embedded index at {storage}")  # type: ignore[return-value]
+
+
+def make_folder(storage: Path) -> None:
+    """Create the folder of embedded storage, or fail with one line saying what to do."""
     try:
         storage.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -38,7 +44,6 @@ def connect(storage: Path, url: str | None = None) -> QdrantClient:
             f"cannot create the index folder {storage}: {error.strerror}; "
             "choose a folder you can write with --home or $SEARCHKIT_HOME"
         ) from None
-    return _Guarded(_open_embedded(storage), f"the embedded index at {storage}")  # type: ignore[return-value]
 
 
 def redact(url: str) -> str:
@@ -101,20 +106,24 @@ def _open_embedded(storage: Path) -> QdrantClient:
         return QdrantClient(path=str(storage))
     except RuntimeError as error:
         if "already accessed" not in str(error):
-            raise _damaged(storage, error) from None
-        raise IndexLockedError(
-            f"the embedded index at {storage} is open in another process; wait for it to finish, "
-            "or run a Qdrant server (docker compose up) and pass --qdrant-url"
-        ) from None
+            raise damaged(storage, error) from None
+        raise locked(storage) from None
     except OSError as error:
         raise StoreError(
             f"cannot open the embedded index at {storage}: {error.filename or storage}: {error.strerror or error}"
         ) from None
     except Exception as error:  # local mode reads JSON, SQLite and pickles: any failure here means damaged files
-        raise _damaged(storage, error) from None
+        raise damaged(storage, error) from None
 
 
-def _damaged(storage: Path, error: Exception) -> IndexDamagedError:
+def locked(storage: Path) -> IndexLockedError:
+    return IndexLockedError(
+        f"the embedded index at {storage} is open in another process; wait for it to finish, "
+        "or run a Qdrant server (docker compose up) and pass --qdrant-url"
+    )
+
+
+def damaged(storage: Path, error: Exception) -> IndexDamagedError:
     return IndexDamagedError(
         f"the embedded index at {storage} is damaged and cannot be read ({type(error).__name__}: {error}); "
         "restore it from a backup, or move it away and build it again with `searchkit index`"

@@ -7,7 +7,6 @@ The searchkit manifest lives in the collection's metadata, on a server as in emb
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -16,25 +15,21 @@ import numpy as np
 from searchkit.corpus import Document
 from searchkit.store.base import DocumentPoint, PointState, VectorRows, WindowPoint
 from searchkit.store.connection import redact
+from searchkit.store.points import (
+    MANIFEST_KEY,
+    SEARCH_PAYLOAD,
+    document_payload,
+    point_id,
+    search_documents,
+    window_payload,
+    window_point_id,
+)
 from searchkit.types import Hit
 
 if TYPE_CHECKING:
     from qdrant_client import QdrantClient
 
-_POINT_NAMESPACE = uuid.UUID("6f1c1f5e-3a43-4a43-9d1e-5ea4c4b1e2a7")
-MANIFEST_KEY = "searchkit"
 EMBEDDED_FOLDER = "qdrant"  # inside an index's folder
-
-
-def point_id(doc_id: str) -> str:
-    return str(uuid.uuid5(_POINT_NAMESPACE, doc_id))
-
-
-def window_point_id(doc_id: str, scheme: str, number: int) -> str:
-    return str(uuid.uuid5(_POINT_NAMESPACE, f"{doc_id}\x00{scheme}\x00{number}"))
-
-
-FETCH_PER_HIT = 4  # window points fetched per document wanted, before folding them into documents
 
 
 class QdrantStore:
@@ -104,15 +99,7 @@ class QdrantStore:
             models.PointStruct(
                 id=point_id(point.document.id),
                 vector={name: list(vector) for name, vector in point.vectors.items()},
-                payload={
-                    "doc_id": point.document.id,
-                    "title": point.document.title,
-                    "text": point.document.text,
-                    "hash": point.document.content_hash,
-                    "vectors": point.fingerprints,
-                    "windows": point.windows,
-                    "spans": {name: list(span) for name, span in point.spans.items()},
-                },
+                payload=document_payload(point),
             )
             for point in points
         ]
@@ -138,8 +125,7 @@ class QdrantStore:
                 for name, vector in held[pid].vector.items():
                     if name not in vectors and name in old:
                         vectors[name], fingerprints[name] = vector, old[name]
-            payload = {"doc_id": point.doc_id, "window": point.number, "scheme": point.scheme, "span": list(point.span)}
-            structs.append(models.PointStruct(id=pid, vector=vectors, payload={**payload, "vectors": fingerprints}))
+            structs.append(models.PointStruct(id=pid, vector=vectors, payload=window_payload(point, fingerprints)))
         self.client.upsert(self.collection, structs, wait=True)
 
     def delete_windows(self, doc_ids: Sequence[str] | None = None, *, keep_schemes: Sequence[str] = ()) -> None:
@@ -188,36 +174,21 @@ class QdrantStore:
         return VectorRows(doc_ids, spans, np.asarray(rows, dtype=np.float32).reshape(len(rows), -1))
 
     def search(self, vector_name: str, vectors: np.ndarray, k: int, *, windows: bool | None = True) -> list[list[Hit]]:
-        rows = np.atleast_2d(vectors)
-        if windows is None:
-            return [[_hit(p, vector_name) for p in response.points] for response in self._query(vector_name, rows, k)]
-        # Over-fetch and keep each document's best point (its best window, or only its own point);
-        # fetch deeper for queries left short. Cheaper than a payload filter in embedded mode.
-        results: list[list[Hit]] = [[] for _ in rows]
-        pending, limit = list(range(len(rows))), k * FETCH_PER_HIT
-        while pending:
-            responses = self._query(vector_name, rows[pending], limit)
-            short = []
-            for row, response in zip(pending, responses):
-                results[row] = _best_per_document(response.points, vector_name, k, windows)
-                if len(results[row]) < k and len(response.points) == limit:
-                    short.append(row)
-            pending, limit = short, limit * FETCH_PER_HIT
-        return results
+        query = lambda rows, limit: self._query(vector_name, rows, limit)  # noqa: E731
+        return search_documents(query, vector_name, np.atleast_2d(vectors), k, windows)
 
     def _query(self, vector_name: str, rows: np.ndarray, limit: int) -> list[Any]:
         from qdrant_client import models
         from threadpoolctl import threadpool_limits
 
-        payload = ["doc_id", "window", "span", "spans"]
         requests = [
-            models.QueryRequest(query=row.tolist(), using=vector_name, limit=limit, with_payload=payload)
+            models.QueryRequest(query=row.tolist(), using=vector_name, limit=limit, with_payload=SEARCH_PAYLOAD)
             for row in rows
         ]
         # Embedded Qdrant scores with numpy one query at a time, often right after torch encoded it:
         # multi-threaded BLAS only adds overhead there (a server does no BLAS work in this process).
         with threadpool_limits(1, user_api="blas"):
-            return self.client.query_batch_points(self.collection, requests)
+            return [response.points for response in self.client.query_batch_points(self.collection, requests)]
 
     def documents(self, doc_ids: Sequence[str]) -> dict[str, Document]:
         records = self.client.retrieve(self.collection, [point_id(d) for d in doc_ids], with_payload=["doc_id", "title", "text"])
@@ -243,23 +214,3 @@ def _documents_only() -> Any:
     from qdrant_client import models
 
     return models.Filter(must_not=[models.FieldCondition(key="window", range=models.Range(gte=1))])
-
-
-def _hit(point: Any, vector_name: str) -> Hit:
-    payload = point.payload or {}
-    span = payload.get("span") or (payload.get("spans") or {}).get(vector_name)
-    return Hit(payload["doc_id"], float(point.score), (span[0], span[1]) if span else None)
-
-
-def _best_per_document(points: Sequence[Any], vector_name: str, k: int, windows: bool) -> list[Hit]:
-    """The first (best) point of each document, as hits, at most `k`; without `windows`, documents' own points only."""
-    best: dict[str, Hit] = {}
-    for point in points:
-        if not windows and (point.payload or {}).get("window"):
-            continue
-        hit = _hit(point, vector_name)
-        if hit.doc_id not in best:
-            best[hit.doc_id] = hit
-            if len(best) == k:
-                break
-    return list(best.values())

@@ -1,4 +1,4 @@
-"""Embedded Qdrant storage on disk: point layout, index location, and the single-process lock."""
+"""Embedded Qdrant storage on disk, edge and qdrant-client's local mode: point layout, index location, the single-process lock."""
 
 from __future__ import annotations
 
@@ -12,6 +12,14 @@ from searchkit.corpus import Document, load_corpus
 from searchkit.errors import IndexLockedError
 from searchkit.index import Index, vector_name
 from searchkit.store import point_id
+
+FOLDERS = {"edge": "edge", "local": "qdrant"}
+
+
+@pytest.fixture(params=sorted(FOLDERS))
+def store_kind(request: pytest.FixtureRequest) -> str:
+    """Every test of an index here runs on both embedded stores."""
+    return request.param
 
 
 def test_points_have_uuid_ids_and_document_payloads(tiny_index_home: Path, tiny_corpus: Path, minilm_encoders) -> None:
@@ -38,9 +46,9 @@ def test_point_ids_and_hashes_are_stable() -> None:
     assert Document("a", "T", "x").content_hash != Document("a", "Tx", "").content_hash
 
 
-def test_index_lives_under_home_and_opens_by_folder(tiny_index_home: Path) -> None:
+def test_index_lives_under_home_and_opens_by_folder(tiny_index_home: Path, store_kind: str) -> None:
     folder = tiny_index_home / "tiny"
-    assert (folder / "qdrant").is_dir()
+    assert [p.name for p in folder.iterdir() if p.name in FOLDERS.values()] == [FOLDERS[store_kind]]
     with Index.open(folder) as index:  # a folder path instead of a name
         assert (index.name, index.folder, index.store.count()) == ("tiny", folder, 7)
 
@@ -51,10 +59,13 @@ def test_second_opener_in_process_is_refused(tiny_index_home: Path) -> None:
             Index.open("tiny", home=tiny_index_home)
 
 
-def test_second_process_gets_a_clear_lock_error(tiny_index_home: Path, run_searchkit) -> None:
+def test_second_process_gets_a_clear_lock_error(tiny_index_home: Path, run_searchkit, store_kind: str) -> None:
     with Index.open("tiny", home=tiny_index_home):
         result = run_searchkit("search", "tiny", "guitar", "--home", tiny_index_home)
-    assert_clean_error(result, "another process", "--qdrant-url")
+    if store_kind == "local":  # the command opens no local-mode index: it names the conversion first
+        assert_clean_error(result, "searchkit migrate")
+    else:
+        assert_clean_error(result, "another process", "--qdrant-url")
 
 
 def test_vector_names_are_readable_and_unique() -> None:

@@ -1,0 +1,82 @@
+"""What every Qdrant-backed store writes and reads the same way: point ids, payloads, MaxP folding."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from searchkit.store.base import DocumentPoint, WindowPoint
+from searchkit.types import Hit
+
+_POINT_NAMESPACE = uuid.UUID("6f1c1f5e-3a43-4a43-9d1e-5ea4c4b1e2a7")
+MANIFEST_KEY = "searchkit"
+FETCH_PER_HIT = 4  # window points fetched per document wanted, before folding them into documents
+SEARCH_PAYLOAD = ["doc_id", "window", "span", "spans"]
+
+
+def point_id(doc_id: str) -> str:
+    return str(uuid.uuid5(_POINT_NAMESPACE, doc_id))
+
+
+def window_point_id(doc_id: str, scheme: str, number: int) -> str:
+    return str(uuid.uuid5(_POINT_NAMESPACE, f"{doc_id}\x00{scheme}\x00{number}"))
+
+
+def document_payload(point: DocumentPoint) -> dict[str, Any]:
+    return {
+        "doc_id": point.document.id,
+        "title": point.document.title,
+        "text": point.document.text,
+        "hash": point.document.content_hash,
+        "vectors": point.fingerprints,
+        "windows": point.windows,
+        "spans": {name: list(span) for name, span in point.spans.items()},
+    }
+
+
+def window_payload(point: WindowPoint, fingerprints: dict[str, str]) -> dict[str, Any]:
+    return {"doc_id": point.doc_id, "window": point.number, "scheme": point.scheme, "span": list(point.span), "vectors": fingerprints}
+
+
+Query = Callable[[np.ndarray, int], list[Sequence[Any]]]  # (query rows, limit) -> scored points per row
+
+
+def search_documents(query: Query, vector_name: str, rows: np.ndarray, k: int, windows: bool | None) -> list[list[Hit]]:
+    """Top-k documents per row, as `VectorStore.search` defines them, from a store's nearest-point `query`."""
+    if windows is None:
+        return [[hit(p, vector_name) for p in points] for points in query(rows, k)]
+    # Over-fetch and keep each document's best point (its best window, or only its own point);
+    # fetch deeper for queries left short. Cheaper than a payload filter in embedded mode.
+    results: list[list[Hit]] = [[] for _ in rows]
+    pending, limit = list(range(len(rows))), k * FETCH_PER_HIT
+    while pending:
+        short = []
+        for row, points in zip(pending, query(rows[pending], limit)):
+            results[row] = _best_per_document(points, vector_name, k, windows)
+            if len(results[row]) < k and len(points) == limit:
+                short.append(row)
+        pending, limit = short, limit * FETCH_PER_HIT
+    return results
+
+
+def hit(point: Any, vector_name: str) -> Hit:
+    payload = point.payload or {}
+    span = payload.get("span") or (payload.get("spans") or {}).get(vector_name)
+    return Hit(payload["doc_id"], float(point.score), (span[0], span[1]) if span else None)
+
+
+def _best_per_document(points: Sequence[Any], vector_name: str, k: int, windows: bool) -> list[Hit]:
+    """The first (best) point of each document, as hits, at most `k`; without `windows`, documents' own points only."""
+    best: dict[str, Hit] = {}
+    for point in points:
+        if not windows and (point.payload or {}).get("window"):
+            continue
+        found = hit(point, vector_name)
+        if found.doc_id not in best:
+            best[found.doc_id] = found
+            if len(best) == k:
+                break
+    return list(best.values())
