@@ -31,6 +31,7 @@ def open_retrievers(
     allow_pickle: bool = False,
     whiten: bool = False,
     precision: Precision = "auto",
+    lexical: BM25Retriever | None = None,
 ) -> list[Retriever]:
     """Retrievers in table order: BM25 (when asked), one per encoder, then the hybrid.
 
@@ -42,6 +43,7 @@ def open_retrievers(
     ("maxp", "first"; both gives two retrievers per encoder); empty: as each encoder was indexed.
     `precision` "auto" encodes queries in the precision each encoder's documents were indexed in.
     `whiten` adds, after each dense retriever, the same one through BERT-whitening (`SPEC+whiten`).
+    `lexical`: a BM25 retriever already built, used instead of building another.
     """
     specs = list(index.manifest.encoders) if encoders is None else split_specs(encoders)
     modes: Sequence[LongDocs | None] = long_docs or [None]
@@ -49,7 +51,8 @@ def open_retrievers(
     chosen = indexed if precision == "auto" else precision
     loaded = load_encoders(specs, allow_pickle=allow_pickle, precision=chosen) if specs else []
     dense = [DenseRetriever(index, e, long_docs=mode) for e in loaded for mode in modes]
-    lexical = BM25Retriever.open(index, bm25_settings, corpus=corpus) if bm25 or hybrid else None
+    if lexical is None and (bm25 or hybrid):
+        lexical = BM25Retriever.open(index, bm25_settings, corpus=corpus)
 
     retrievers: list[Retriever] = []
     if bm25 and lexical is not None:

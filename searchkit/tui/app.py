@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import threading
 from collections.abc import Callable, Iterator
 from functools import partial
 
@@ -12,6 +13,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from searchkit.display import printable
 from searchkit.errors import SearchkitError
 from searchkit.index import Index
 from searchkit.tui.screens.eval import EvalScreen
@@ -86,22 +88,57 @@ class SearchkitApp(App[None]):
         if self.problem is not None:
             self.call_after_refresh(self.search_screen.show_error, self.problem)  # once the screen is composed
         elif self.index_job is not None:
-            self.push_screen(IndexingScreen(self.index_job), self._indexed)
+            self.index(self.index_job)
         else:
             self.load(self.options)
 
-    def _indexed(self, name: str | None) -> None:
-        if name is None:
-            self.search_screen.show_error(f"indexing {self.index_job.corpus if self.index_job else ''} failed; see the message above")
-        else:
-            self.load(dataclasses.replace(self.options, index=name))
+    @work(thread=True, exclusive=True, group="load")
+    def index(self, job: IndexJob) -> None:
+        """Bring the index up to date with the job's corpus, then open it. The indexing screen shows only
+        while documents are encoded: reopening an index that is up to date goes straight to searching."""
+        from searchkit.corpus import load_corpus
+        from searchkit.indexing import build_index
+
+        screen = self.search_screen
+        status = partial(self.call_from_thread, screen.set_status)
+        cancel = threading.Event()
+        shown: list[IndexingScreen] = []
+
+        def progress(done: int, total: int) -> None:
+            if total and not shown:
+                shown.append(IndexingScreen(job, cancel))
+                self.call_from_thread(self.push_screen, shown[0], self._index_failed)
+            if shown:
+                self.call_from_thread(shown[0].progress, done, total)
+
+        try:
+            status(f"{printable(str(job.corpus))}: reading the corpus…", "yellow")
+            corpus = load_corpus(job.corpus)
+            status(f"{printable(str(job.corpus))}: {len(corpus)} documents; loading models to check the index…", "yellow")
+            report = build_index(
+                corpus, job.encoders, name=job.name, home=job.home, url=job.url, allow_pickle=job.allow_pickle,
+                progress=progress, cancel=cancel,
+            )
+        except Exception as error:
+            message = f"indexing {job.corpus} failed: {_message(error)}"
+            self.call_from_thread(shown[0].failed if shown else screen.show_error, message)
+            return
+        if shown:
+            self.call_from_thread(shown[0].dismiss)
+        if report.cancelled:
+            self.call_from_thread(self.notify, f"indexing cancelled: {report.done} documents encoded are kept; index again to resume", timeout=8)
+        self.call_from_thread(self.load, dataclasses.replace(self.options, index=report.index))
+
+    def _index_failed(self, message: str | None) -> None:
+        if message is not None:
+            self.search_screen.show_error(message)
 
     def open_index(self, name: str) -> None:
         self.load(dataclasses.replace(self.options, index=name))
 
     @work(thread=True, exclusive=True, group="load")
     def load(self, options: Options) -> None:
-        """Open the index and load its models in the background, with their progress in the status line."""
+        """Open the index and search it with BM25 at once; load the models meanwhile, their progress in the status line."""
         screen = self.search_screen
         old = screen.session
         if old is not None:
@@ -111,16 +148,21 @@ class SearchkitApp(App[None]):
         status = partial(self.call_from_thread, screen.set_status)
         try:
             session = Session.open(options, lambda text: status(text, "yellow"))
-        except SearchkitError as error:
-            self.call_from_thread(screen.show_error, str(error))
+        except Exception as error:
+            self.call_from_thread(screen.show_error, _message(error))
             return
-        except Exception as error:  # a bug or a broken model: say so in the app, never crash
-            self.call_from_thread(screen.show_error, f"unexpected {type(error).__name__}: {error}")
-            return
+        self.call_from_thread(screen.set_session, session)
+        if session.models_to_load:
+            try:
+                ready = "BM25 answers; " if session.retrievers else ""
+                session.load_models(lambda text: status(f"index {session.index.name}: {ready}{text}", "yellow"))
+            except Exception as error:
+                self.call_from_thread(screen.models_failed, session, _message(error))
+                return
+            self.call_from_thread(screen.join_models, session)
         # The models, the corpus and embedded Qdrant's payloads are millions of long-lived objects:
         # kept out of the garbage collector's full passes, which took 0.3 s every few searches.
         gc.freeze()
-        self.call_from_thread(screen.set_session, session)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -146,3 +188,8 @@ class SearchkitApp(App[None]):
     def on_unmount(self) -> None:
         if self.search_screen.session is not None:
             self.search_screen.session.close()
+
+
+def _message(error: Exception) -> str:
+    """One line for the user; an unexpected error (a bug, a broken model) says its type too."""
+    return str(error) if isinstance(error, SearchkitError) else f"unexpected {type(error).__name__}: {error}"

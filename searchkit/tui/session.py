@@ -22,6 +22,7 @@ from searchkit.experiments.retrieval import sample_documents, stored_anisotropy
 from searchkit.index import Index
 from searchkit.judgments import Judgments, user_query_id
 from searchkit.retrieval import (
+    BM25Retriever,
     BM25Settings,
     DenseRetriever,
     HybridRetriever,
@@ -147,7 +148,9 @@ class Session:
 
     @classmethod
     def open(cls, options: Options, status: Status = lambda _: None) -> Session:
-        """Open the index, read its corpus and judgments, load the models (slow) and warm them up."""
+        """Open the index, read its corpus and judgments, and build BM25 (when asked): enough to search.
+
+        `load_models` adds the dense columns (slow)."""
         status(f"opening index {options.index}…")
         index = Index.open(options.index, home=options.home, url=options.url)
         try:
@@ -160,22 +163,42 @@ class Session:
             except SearchkitError as error:
                 warnings.append(f"the corpus could not be read again, so its queries and judgments are not shown: {error}")
             judgments = Judgments.load(index.judgments_path, corpus.qrels if corpus else None)
-            status("loading models…")
-            retrievers = open_retrievers(
-                index, options.encoders, bm25=options.bm25, hybrid=options.hybrid, bm25_settings=options.bm25_settings,
-                rrf_k=options.rrf_k, rrf_weights=options.rrf_weights, corpus=corpus, allow_pickle=options.allow_pickle,
-                long_docs=options.long_docs, whiten=options.whiten, precision=options.precision,
-            )
-            if not retrievers:
-                raise SearchkitError(f"nothing to search with: index {index.name!r} holds no encoders and BM25 is off")
-            warnings.extend(index.coverage_warnings([r.name for r in retrievers]))
-            status("warming up…")  # the probes below pay every retriever's one-off first-call costs too
-            probes = [*PROBES, *[text for _, text in sorted(corpus.queries.items())[:SAMPLE_QUERIES]]] if corpus else list(PROBES)
-            same_as = _same_rankings(retrievers, probes)
+            if options.bm25:
+                status("building BM25…")
+            retrievers = open_retrievers(index, "", bm25=options.bm25, bm25_settings=options.bm25_settings, corpus=corpus)
         except BaseException:
             index.close()
             raise
-        return cls(options, index, retrievers, judgments, corpus, warnings, same_as)
+        session = cls(options, index, retrievers, judgments, corpus, [*warnings, *index.coverage_warnings([r.name for r in retrievers])])
+        if not retrievers and not session.models_to_load:
+            session.close()
+            raise SearchkitError(f"nothing to search with: index {index.name!r} holds no encoders and BM25 is off")
+        return session
+
+    @property
+    def models_to_load(self) -> bool:
+        """Whether `load_models` would add columns: dense encoders or a hybrid."""
+        options = self.options
+        return bool(options.hybrid) or (options.encoders is None and bool(self.index.manifest.encoders)) or bool(options.encoders)
+
+    def load_models(self, status: Status = lambda _: None) -> None:
+        """Load the models, add their columns (in table order, after BM25) and warm every column up."""
+        options, index = self.options, self.index
+        status("loading models…")
+        lexical = next((r for r in self.retrievers if isinstance(r, BM25Retriever)), None)
+        retrievers = open_retrievers(
+            index, options.encoders, bm25=options.bm25, hybrid=options.hybrid, bm25_settings=options.bm25_settings,
+            rrf_k=options.rrf_k, rrf_weights=options.rrf_weights, corpus=self.corpus, allow_pickle=options.allow_pickle,
+            long_docs=options.long_docs, whiten=options.whiten, precision=options.precision, lexical=lexical,
+        )
+        status("warming up…")  # the probes below pay every retriever's one-off first-call costs too
+        corpus = self.corpus
+        probes = [*PROBES, *[text for _, text in sorted(corpus.queries.items())[:SAMPLE_QUERIES]]] if corpus else list(PROBES)
+        same_as = _same_rankings(retrievers, probes)
+        coverage = index.coverage_warnings([r.name for r in retrievers])
+        with self._lock:
+            self.retrievers, self.same_as = retrievers, same_as
+            self.warnings = [*(w for w in self.warnings if w not in coverage), *coverage]
 
     def describe(self, retriever: Retriever) -> str:
         """What a retriever is, in a few words."""

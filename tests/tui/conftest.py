@@ -68,5 +68,5 @@ async def wait_for_result(pilot: Pilot, screen, query: str) -> None:
 async def wait_for_session(pilot: Pilot, app):
     """The search screen, once its index and models are loaded."""
     screen = app.search_screen
-    await wait_for(pilot, lambda: screen.session is not None)
+    await wait_for(pilot, lambda: screen.session is not None and not screen.loading_models)
     return screen

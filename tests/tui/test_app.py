@@ -278,8 +278,8 @@ def test_index_without_qrels_still_searches_and_judges(tui_home: Path) -> None:
     ("options", "message"),
     [
         ({"index": "missing"}, "no index 'missing'"),
-        ({"encoders": "nope:x"}, "unknown encoder kind 'nope'"),
-        ({"encoders": "cls:some-org/not-cached-model"}, "some-org/not-cached-model"),
+        ({"encoders": "nope:x", "bm25": False}, "unknown encoder kind 'nope'"),
+        ({"encoders": "cls:some-org/not-cached-model", "bm25": False}, "some-org/not-cached-model"),
         ({"encoders": "sbert:minilm,mean:minilm", "hybrid": "cls:minilm"}, None),
     ],
     ids=["no-index", "unknown-encoder", "model-not-offline", "hybrid"],
@@ -290,7 +290,7 @@ def test_problems_are_messages_not_crashes(tui_home: Path, options: dict, messag
         async with app.run_test(size=SIZE) as pilot:
             screen = app.search_screen
             box = screen.query_one("#message")
-            await wait_for(pilot, lambda: screen.session is not None or box.display)
+            await wait_for(pilot, lambda: (screen.session is not None and not screen.loading_models) or box.display)
             if message is None:
                 assert screen.session is not None
                 assert [r.name for r in screen.session.retrievers][-1].startswith("rrf")
@@ -299,6 +299,26 @@ def test_problems_are_messages_not_crashes(tui_home: Path, options: dict, messag
                 assert screen.query_one("#query", Input).disabled
                 await pilot.press("f2")  # nothing to evaluate: a notice, not a crash
                 assert app.screen is screen
+
+    run(scenario())
+
+
+@pytest.mark.parametrize(
+    ("encoders", "message"),
+    [("nope:x", "unknown encoder kind 'nope'"), ("cls:some-org/not-cached-model", "some-org/not-cached-model")],
+    ids=["unknown-encoder", "model-not-offline"],
+)
+def test_models_that_fail_to_load_leave_bm25_answering(tui_home: Path, encoders: str, message: str) -> None:
+    async def scenario() -> None:
+        app = make_app(tui_home, encoders=encoders)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await wait_for_session(pilot, app)
+            warnings = screen.query_one("#warnings")
+            assert warnings.display and message in str(warnings.render())
+            assert [r.name for r in screen.session.retrievers] == ["bm25"]
+            await pilot.press(*"violin", "enter")
+            await wait_for_result(pilot, screen, "violin")
+            assert screen.result.columns[0].hits[0].doc_id == "violin"
 
     run(scenario())
 

@@ -1,4 +1,4 @@
-"""Pilot tests of a fluid app: evaluation in a cancellable worker and cached, searching never waits for it."""
+"""Pilot tests of a fluid app: evaluation in a cancellable worker and kept, searching never waits for it or for models."""
 
 from __future__ import annotations
 
@@ -6,19 +6,23 @@ import threading
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, ProgressBar
+from textual.widgets import DataTable, Input, ProgressBar
 
 import searchkit.tui.session
+from searchkit.tui.app import SearchkitApp
 from searchkit.tui.screens.eval import EvalScreen
+from searchkit.tui.screens.indexing import IndexingScreen, IndexJob
 from searchkit.tui.session import Cancelled, Options, Session
+from searchkit.tui.widgets.results import ResultsColumn
 
-from .conftest import run, wait_for, wait_for_session
+from .conftest import run, wait_for, wait_for_result, wait_for_session
 from .test_app import SIZE, make_app
 
 
 def test_searching_goes_between_the_chunks_of_an_evaluation(tui_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(searchkit.tui.session, "EVAL_CHUNK", 1)
     session = Session.open(Options("tiny", home=tui_home, encoders="sbert:minilm"))
+    session.load_models()
     searched: list[str] = []
     answered: list[tuple[int, int]] = []
 
@@ -115,3 +119,74 @@ def test_escape_leaves_a_running_evaluation_and_cancels_it(tui_home: Path, monke
         run(scenario())
     finally:
         go.set()
+
+
+def test_bm25_answers_first_and_dense_columns_join_when_loaded(tui_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    opened, loaded = threading.Event(), threading.Event()
+    real_open, real_load = Session.open.__func__, Session.load_models
+
+    def held_open(cls, *args, **kwargs):  # type: ignore[no-untyped-def]
+        opened.wait(timeout=60)
+        return real_open(cls, *args, **kwargs)
+
+    def held_load(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        loaded.wait(timeout=60)
+        return real_load(self, *args, **kwargs)
+
+    monkeypatch.setattr(Session, "open", classmethod(held_open))
+    monkeypatch.setattr(Session, "load_models", held_load)
+
+    async def scenario() -> None:
+        app = make_app(tui_home, encoders="mean:minilm")
+        async with app.run_test(size=SIZE) as pilot:
+            screen = app.search_screen
+            await pilot.pause()
+            box = screen.query_one("#query", Input)
+            assert app.focused is box and not box.disabled  # usable from the first frame
+            await pilot.press(*"vio")
+            assert screen.session is None and box.value == "vio"  # kept while the index opens
+            opened.set()
+            await wait_for(pilot, lambda: screen.result is not None)
+            assert [c.retriever for c in screen.query(ResultsColumn)] == ["bm25"]
+            await pilot.press(*"lin")
+            await wait_for_result(pilot, screen, "violin")
+            assert [c.retriever for c in screen.result.columns] == ["bm25"]
+            assert "loading models" in str(screen.query_one("#status").render())
+            loaded.set()
+            await wait_for(pilot, lambda: [c.retriever for c in screen.result.columns] == ["bm25", "mean:minilm"])
+            assert screen.result.query == "violin" and box.value == "violin"
+            assert [c.retriever for c in screen.query(ResultsColumn)] == ["bm25", "mean:minilm"]
+            assert "loading models" not in str(screen.query_one("#status").render())
+
+    try:
+        run(scenario())
+    finally:
+        opened.set()
+        loaded.set()
+
+
+def test_reopening_an_index_with_nothing_to_encode_skips_the_indexing_screen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from conftest import TINY_DOCS, TINY_QRELS, TINY_QUERIES, write_beir
+
+    import searchkit.tui.app
+
+    corpus = write_beir(tmp_path / "mine", TINY_DOCS, TINY_QUERIES, TINY_QRELS)
+    home = tmp_path / "home"
+    shown: list[IndexingScreen] = []
+
+    class Recorded(IndexingScreen):
+        def on_mount(self) -> None:
+            shown.append(self)
+
+    monkeypatch.setattr(searchkit.tui.app, "IndexingScreen", Recorded)
+
+    async def open_corpus() -> None:
+        app = SearchkitApp(Options("", home=home), IndexJob(corpus, None, "sbert:minilm", home))
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await wait_for_session(pilot, app)
+            assert screen.session.index.store.count() == 7
+
+    run(open_corpus())
+    assert len(shown) == 1  # the first time, documents were encoded
+    run(open_corpus())
+    assert len(shown) == 1  # the second, nothing was: no indexing screen

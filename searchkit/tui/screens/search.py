@@ -51,11 +51,12 @@ class SearchScreen(Screen[None]):
         self.hidden: set[str] = set()  # retrievers whose column the user switched off
         self.k = 10
         self.last_latency: float | None = None  # seconds from query to results on screen
+        self.loading_models = False  # whether dense columns are still to join
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Input(
-            placeholder="Type a query (Enter: search now; Tab: to the hits; ↓ the query list)", id="query", disabled=True,
+            placeholder="Type a query (Enter: search now; Tab: to the hits; ↓ the query list)", id="query",
             highlighter=ControlPictures(),
         )  # fmt: skip
         yield Static(Text("starting…"), id="status")
@@ -85,34 +86,69 @@ class SearchScreen(Screen[None]):
         self.set_status("error", "red")
 
     async def set_session(self, session: Session) -> None:
+        """Show an index open with its BM25 column (if any); `join_models` adds the dense ones."""
         self.session = session
         self.result = None
-        self.hidden &= {r.name for r in session.retrievers}
-        self.hidden |= set(session.same_as)  # a ranking is shown once; the palette shows the others
+        self.loading_models = session.models_to_load
         self.query_one("#message").display = False
         self.query_one("#main").display = True
-        columns = self.query_one("#columns")
-        await columns.remove_children()
-        await columns.mount_all(ResultsColumn(r.name, session.describe(r), self._same_note(r.name)) for r in session.retrievers)
-        for widget in self.query(ResultsColumn):
-            same = session.same_ranking(widget.retriever)
-            widget.border_subtitle = f"= {', '.join(same)}" if same else ""
-        self._apply_hidden()
-        self.measure_random_pairs(session)
+        await self.query_one("#columns").remove_children()
         queries = self.query_one(QueryList)
         queries.set_queries(session.queries)
         queries.display = bool(session.queries)
         box = self.query_one("#query", Input)
         box.disabled = False
-        box.focus()
-        # warnings stay on screen while the index is open: the status line changes with every search
-        warnings = self.query_one("#warnings", Static)
-        warnings.update(Text("\n".join(f"⚠ {printable(w)}" for w in session.warnings), style="bold yellow"))
-        warnings.display = bool(session.warnings)
+        if self.focused is None:
+            box.focus()
+        await self._show_columns()
+
+    async def join_models(self, session: Session) -> None:
+        """The dense columns, once their models are loaded; the query typed meanwhile searches them too."""
+        if session is not self.session:
+            return  # another index was opened meanwhile
+        self.loading_models = False
+        await self._show_columns()
+        self.measure_random_pairs(session)
+
+    def models_failed(self, session: Session, message: str) -> None:
+        """Loading the models failed: BM25 goes on answering, the reason stays above it."""
+        if session is not self.session:
+            return
+        if not session.retrievers:
+            session.close()
+            self.show_error(message)
+            return
+        self.loading_models = False
+        session.warnings.append(f"models not loaded: {message}")
+        self._show_warnings()
+        self.set_status(f"index {session.index.name}: only BM25 answers (models not loaded)", "yellow")
+
+    async def _show_columns(self) -> None:
+        """Mount a column per retriever not shown yet (the session's order: BM25 first), then search the query typed."""
+        session = self.session
+        assert session is not None
+        shown = {widget.retriever for widget in self.query(ResultsColumn)}
+        new = [r for r in session.retrievers if r.name not in shown]
+        if not self.loading_models:
+            self.hidden &= {r.name for r in session.retrievers}
+            self.hidden |= set(session.same_as)  # a ranking is shown once; the palette shows the others
+        await self.query_one("#columns").mount_all(ResultsColumn(r.name, session.describe(r), self._same_note(r.name)) for r in new)
+        for widget in self.query(ResultsColumn):
+            same = session.same_ranking(widget.retriever)
+            widget.border_subtitle = f"= {', '.join(same)}" if same else ""
+        self._apply_hidden()
+        self._show_warnings()
         judged = f"{len(session.queries)} judged queries" if session.queries else "no judgments yet (Tab to the hits, then r/n)"
-        self.set_status(f"index {session.index.name}: {len(session.retrievers)} retrievers, {judged}.")
-        if box.value.strip():
-            self.run_search(box.value, time.perf_counter(), debounce=False)
+        loading = "; loading models…" if self.loading_models else ""
+        self.set_status(f"index {session.index.name}: {len(session.retrievers)} retrievers, {judged}{loading}")
+        self.rerun()
+
+    def _show_warnings(self) -> None:
+        """The index's warnings stay on screen while it is open: the status line changes with every search."""
+        assert self.session is not None
+        warnings = self.query_one("#warnings", Static)
+        warnings.update(Text("\n".join(f"⚠ {printable(w)}" for w in self.session.warnings), style="bold yellow"))
+        warnings.display = bool(self.session.warnings)
 
     def _same_note(self, name: str) -> str:
         """Why `name` and the columns that rank as it are shown once."""
@@ -203,7 +239,8 @@ class SearchScreen(Screen[None]):
     def _shown(self, result: SearchResult, started: float) -> None:
         self.last_latency = time.perf_counter() - started
         shown = sum(min(len(c.hits), result.k) for c in result.columns)
-        self.set_status(f"{shown} hits from {len(result.columns)} retrievers in {self.last_latency * 1000:.0f} ms (query id {result.query_id})")
+        loading = "; loading models…" if self.loading_models else ""
+        self.set_status(f"{shown} hits from {len(result.columns)} retrievers in {self.last_latency * 1000:.0f} ms (query id {result.query_id}){loading}")
 
     def _render_result(self) -> None:
         session, result = self.session, self.result
