@@ -7,6 +7,7 @@ import gc
 import threading
 from collections.abc import Callable, Iterator
 from functools import partial
+from pathlib import Path
 
 from textual import work
 from textual.app import App
@@ -70,6 +71,7 @@ class SearchkitApp(App[None]):
         Binding("f2", "evaluate", "Eval"),
         Binding("f1", "help", "Help"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("ctrl+s", "screenshot", "Screenshot", show=False),
     ]
 
     def __init__(self, options: Options | None, index_job: IndexJob | None = None, problem: str | None = None) -> None:
@@ -163,6 +165,16 @@ class SearchkitApp(App[None]):
         # The models, the corpus and embedded Qdrant's payloads are millions of long-lived objects:
         # kept out of the garbage collector's full passes, which took 0.3 s every few searches.
         gc.freeze()
+
+    def deliver_screenshot(self, filename: str | None = None, path: str | None = None, time_format: str | None = None) -> str | None:
+        """Save an SVG of the screen in the current folder (Ctrl+S, or the palette's Screenshot) and say where, or why not."""
+        try:
+            saved = self.save_screenshot(filename, path, time_format)
+        except OSError as error:
+            self.notify(f"screenshot not saved: {error.strerror or error} ({error.filename or path or 'current folder'})", severity="error", markup=False)
+            return None
+        self.notify(f"screenshot saved to {Path(saved).resolve()}", markup=False)
+        return saved
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -24,6 +24,11 @@ EXCERPT_CHARS = 1000  # more than two lines of the widest column
 _WORD_CHAR = r"[^\W_]"  # what TOKEN_PATTERN's tokens are made of
 
 
+def natural_key(text: str) -> list[tuple[int, int | str]]:
+    """Sorts ids as people do: digits as numbers ("q2" before "q10"), the rest case-blind."""
+    return [(0, int(part)) if part.isdecimal() else (1, part.casefold()) for part in re.split(r"(\d+)", text) if part]
+
+
 def query_terms(query: str) -> set[str]:
     """Lower-cased words of the query, stop words left out (unless nothing else is left)."""
     words = {w.lower() for w in TOKEN_PATTERN.findall(query)}

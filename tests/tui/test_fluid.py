@@ -190,3 +190,35 @@ def test_reopening_an_index_with_nothing_to_encode_skips_the_indexing_screen(tmp
     assert len(shown) == 1  # the first time, documents were encoded
     run(open_corpus())
     assert len(shown) == 1  # the second, nothing was: no indexing screen
+
+
+def test_q_quits_from_the_hits_and_types_in_the_query(tui_home: Path) -> None:
+    async def scenario() -> None:
+        app = make_app(tui_home, encoders="sbert:minilm", bm25=False)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await wait_for_session(pilot, app)
+            await pilot.press(*"quartz", "enter")
+            await wait_for_result(pilot, screen, "quartz")
+            assert screen.query_one("#query", Input).value == "quartz" and app.is_running
+            await pilot.press("tab", "q")
+            await wait_for(pilot, lambda: not app.is_running)
+
+    run(scenario())
+
+
+def test_screenshot_is_saved_or_says_why_not(tui_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    async def scenario() -> None:
+        app = make_app(tui_home, encoders="sbert:minilm", bm25=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for_session(pilot, app)
+            await pilot.press("ctrl+s")
+            saved = list(tmp_path.glob("*.svg"))
+            assert len(saved) == 1 and "<svg" in saved[0].read_text(encoding="utf-8")
+            assert any(f"saved to {saved[0]}" in str(n.message) for n in app._notifications)
+            app.deliver_screenshot(path=str(tmp_path / "missing" / "folder"))
+            await pilot.pause()
+            assert any(str(n.message).startswith("screenshot not saved: No such file") for n in app._notifications)
+
+    run(scenario())

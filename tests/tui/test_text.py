@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from searchkit.corpus import Document
-from searchkit.tui.text import EXCERPT_CHARS, excerpt, highlighted, query_terms, snippet
+from searchkit.tui.text import (
+    EXCERPT_CHARS,
+    excerpt,
+    highlighted,
+    natural_key,
+    query_terms,
+    snippet,
+)
 
 TERMS = query_terms("dog grass")
 
@@ -49,3 +56,8 @@ def test_a_passage_is_the_snippet_source() -> None:
 def test_control_characters_in_snippets_are_escaped() -> None:
     document = Document("d", "", "a \x1b]0;pwned\x07 dog \x9b and\nnewline")
     assert snippet(excerpt(document, None, TERMS), TERMS).plain == "a \\x1b]0;pwned\\x07 dog \\x9b and newline"
+
+
+def test_ids_sort_naturally() -> None:
+    ids = ["q10", "10", "q2", "2", "B", "a", "q2b", "1²"]
+    assert sorted(ids, key=natural_key) == ["1²", "2", "10", "a", "B", "q2", "q2b", "q10"]

@@ -26,6 +26,7 @@ from searchkit.experiments import (
     write_report,
 )
 from searchkit.tui.session import CURVE_MAX_K, Cancelled, Evaluation, Session
+from searchkit.tui.text import natural_key
 
 
 class EvalScreen(Screen[str | None]):
@@ -145,7 +146,7 @@ class EvalScreen(Screen[str | None]):
             values = [per_query[name][qid] for name in report.names]
             return max(values) - min(values)
 
-        for qid in sorted(report.queries, key=lambda q: (-spread(q), q)):
+        for qid in sorted(report.queries, key=lambda q: (-spread(q), natural_key(q))):
             text = printable(report.queries[qid])
             table.add_row(Text(printable(qid)), Text(text if len(text) <= 40 else text[:39] + "…"), *(f"{per_query[n][qid]:.2f}" for n in report.names), key=qid)
 

@@ -42,6 +42,7 @@ class SearchScreen(Screen[None]):
         Binding("slash", "focus_query", "Query", key_display="/"),
         Binding("escape", "focus_query", "Query", show=False),
         Binding("ctrl+b", "toggle_queries", "Query list"),
+        Binding("q", "app.quit", "Quit"),  # the query box types q: it consumes printable keys
     ]
 
     def __init__(self) -> None:
