@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from searchkit.display import printable
 from searchkit.encoders import Encoder
 from searchkit.errors import SearchkitError
+from searchkit.evaluation.correction import CORRECTIONS
 from searchkit.index import (
     HOME_VARIABLE,
     URL_FALLBACK,
@@ -98,6 +99,14 @@ def _checked(kind: type, text: str, valid, wanted: str):
     if value is None or not valid(value):
         raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}")
     return value
+
+
+def add_correction_option(parser: argparse.ArgumentParser, measure: str) -> None:
+    parser.add_argument(
+        "--correction", choices=list(CORRECTIONS), default="none",
+        help=f"adjust the p-values of the pairwise tests on each {measure} for multiple comparisons: holm "
+        "(Holm, family-wise error rate) or bh (Benjamini-Hochberg, false discovery rate) (default: none)",
+    )  # fmt: skip
 
 
 def add_index_options(parser: argparse.ArgumentParser) -> None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from searchkit.cli.common import (
     DEFAULT_ENCODERS,
     add_cache_option,
+    add_correction_option,
     add_encoder_options,
     add_index_options,
     add_long_docs_options,
@@ -51,6 +52,7 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
     parser.add_argument("--metrics", default=metrics, help=f"comma-separated NAME@K (default: {metrics})")
     parser.add_argument("--depth", type=positive_int, default=100, help="hits retrieved per query (default: 100)")
     parser.add_argument("--max-p", type=finite_float, default=0.01, help="p-value threshold for significance (default: 0.01)")
+    add_correction_option(parser, "metric")
     parser.add_argument("--seed", type=int, default=42, help="random seed of the significance test (default: 42)")
     parser.add_argument(
         "--judgments", action="store_true", help="add the judgments saved from the TUI beside the index (yours override the corpus's)"
@@ -128,6 +130,7 @@ def run(args: argparse.Namespace) -> int:
                 drop_self_hits=args.drop_self_hits,
                 max_p=args.max_p,
                 random_seed=args.seed,
+                correction=args.correction,
                 progress=progress,
             )
     # the results are written first: a failed plot or diff must not lose them

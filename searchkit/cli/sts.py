@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from searchkit.cli.common import (
     DEFAULT_ENCODERS,
+    add_correction_option,
     add_encoder_options,
     finite_float,
     info,
@@ -45,6 +46,7 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
     parser.add_argument("--sentence2", metavar="COLUMN", help="column of the second sentence (default: sentence2 or sentence_B)")
     parser.add_argument("--score", metavar="COLUMN", help="column of the gold score (default: score or relatedness_score)")
     parser.add_argument("--max-p", type=finite_float, default=0.01, help="p-value threshold for significance (default: 0.01)")
+    add_correction_option(parser, "correlation")
     parser.add_argument("--seed", type=int, default=42, help="random seed of the bootstrap and the random pairs (default: 42)")
     parser.add_argument("--resamples", type=positive_int, default=10_000, help="bootstrap resamples of the pairs (default: 10000)")
     parser.add_argument(
@@ -82,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
         load_encoders_quietly(specs, args.allow_pickle, args.precision),
         max_p=args.max_p,
         random_seed=args.seed,
+        correction=args.correction,
         resamples=args.resamples,
         anisotropy_pairs=args.random_pairs,
         batch_size=args.batch_size,

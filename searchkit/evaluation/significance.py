@@ -8,6 +8,8 @@ from itertools import combinations
 
 import numpy as np
 
+from searchkit.evaluation.correction import adjust
+
 # Bound the sign matrix built per batch to about this many entries.
 _BATCH_ENTRIES = 1 << 22
 
@@ -21,7 +23,8 @@ class Comparison:
     mean_a: float
     mean_b: float
     p_value: float
-    significant: bool
+    adjusted_p_value: float  # after the multiple-comparison correction (the p-value itself without one)
+    significant: bool  # adjusted_p_value <= max_p
 
 
 def paired_randomization_test(
@@ -65,14 +68,16 @@ def compare(
     max_p: float = 0.01,
     n_resamples: int = 10_000,
     random_seed: int = 42,
+    correction: str = "none",
 ) -> dict[tuple[str, str], Comparison]:
     """Test every pair of retrievers (in the given order) on the queries both have scores for.
 
     ``per_query`` maps retriever name -> query id -> score for one metric, e.g.
-    ``{"bm25": evaluation.per_query["ndcg@10"], ...}``. A pair is significant when its
-    p-value is at most ``max_p``.
+    ``{"bm25": evaluation.per_query["ndcg@10"], ...}``. The p-values of these tests are
+    adjusted by ``correction`` (none, holm or bh: see `searchkit.evaluation.correction`);
+    a pair is significant when its adjusted p-value is at most ``max_p``.
     """
-    comparisons: dict[tuple[str, str], Comparison] = {}
+    tested = []
     for name_a, name_b in combinations(per_query, 2):
         scores_a, scores_b = per_query[name_a], per_query[name_b]
         common = sorted(scores_a.keys() & scores_b.keys())
@@ -83,12 +88,9 @@ def compare(
         p_value = paired_randomization_test(
             values_a, values_b, n_resamples=n_resamples, random_seed=random_seed
         )
-        comparisons[(name_a, name_b)] = Comparison(
-            a=name_a,
-            b=name_b,
-            mean_a=float(np.mean(values_a)),
-            mean_b=float(np.mean(values_b)),
-            p_value=p_value,
-            significant=p_value <= max_p,
-        )
-    return comparisons
+        tested.append((name_a, name_b, float(np.mean(values_a)), float(np.mean(values_b)), p_value))
+    adjusted = adjust([p_value for *_, p_value in tested], correction)
+    return {
+        (a, b): Comparison(a, b, mean_a, mean_b, p_value, q, q <= max_p)
+        for (a, b, mean_a, mean_b, p_value), q in zip(tested, adjusted)
+    }

@@ -28,6 +28,7 @@ from searchkit.evaluation import (
     parse_metric,
     relevant_ids,
 )
+from searchkit.evaluation.correction import describe_correction
 from searchkit.experiments.anisotropy import Anisotropy, measure_anisotropy
 from searchkit.ranking import rank_scores
 from searchkit.retrieval import (
@@ -152,6 +153,7 @@ def run_experiment(
     drop_self_hits: bool = False,
     max_p: float = 0.01,
     random_seed: int = 42,
+    correction: str = "none",
     progress: Callable[[int, int], None] | None = None,
     chunk: int = QUERY_CHUNK,
 ) -> ExperimentReport:
@@ -159,7 +161,8 @@ def run_experiment(
 
     Runs go `depth` deep (raised to the largest metric cutoff). `drop_self_hits` removes a hit
     whose doc id equals the query id from the runs themselves (BEIR's rule for ArguAna), so the
-    written run files evaluate the same elsewhere. `progress(answered, queries)` is called as the
+    written run files evaluate the same elsewhere. `correction` (none, holm or bh) adjusts the
+    p-values of each metric's pairwise tests. `progress(answered, queries)` is called as the
     queries are answered.
     """
     if not retrievers:
@@ -188,6 +191,7 @@ def run_experiment(
             max_p=max_p,
             n_resamples=RESAMPLES,
             random_seed=random_seed,
+            correction=correction,
         )
         for metric in metrics
     }
@@ -208,7 +212,8 @@ def run_experiment(
             "resamples": RESAMPLES,
             "random_seed": random_seed,
             "max_p": max_p,
-            "multiple_comparisons": "no correction",
+            "correction": correction,
+            "multiple_comparisons": describe_correction(correction, len(names) * (len(names) - 1) // 2, "metric"),
             "pairs": "every pair of retrievers, on every metric",
         },
     }

@@ -24,6 +24,7 @@ from searchkit.corpus.pairs import Pairs
 from searchkit.encoders import Encoder, encode_all
 from searchkit.encoders.whitening import apply_whitening, fit_whitening
 from searchkit.errors import SearchkitError
+from searchkit.evaluation.correction import adjust, describe_correction
 from searchkit.experiments.anisotropy import (
     DEFAULT_PAIRS,
     PERCENTILES,
@@ -56,7 +57,8 @@ class PairedTest:
     low: float  # 2.5th percentile of the bootstrap difference a - b
     high: float  # 97.5th percentile
     p_value: float
-    significant: bool
+    adjusted_p_value: float  # after the multiple-comparison correction (the p-value itself without one)
+    significant: bool  # adjusted_p_value <= max_p
 
 
 @dataclass(frozen=True)
@@ -117,11 +119,13 @@ def run_similarity(
     anisotropy_pairs: int = DEFAULT_PAIRS,
     batch_size: int = 32,
     whiten: bool = False,
+    correction: str = "none",
 ) -> SimilarityReport:
     """Encode every distinct sentence once per encoder, correlate the pairs' cosines with the gold scores, compare.
 
     `whiten` adds a row `SPEC+whiten` after each encoder's: its vectors through BERT-whitening fitted on
-    the distinct sentences read (as Su et al. fit it on an STS data set's own sentences).
+    the distinct sentences read (as Su et al. fit it on an STS data set's own sentences). `correction`
+    (none, holm or bh) adjusts the p-values of each correlation's pairwise tests.
     """
     from scipy.stats import pearsonr, spearmanr
 
@@ -166,10 +170,7 @@ def run_similarity(
         for name, cosine in cosines.items()
     }
     resampled = bootstrap_correlations(gold, cosines, resamples=resamples, random_seed=random_seed)
-    comparisons = {
-        c: {(a, b): _paired_test(a, b, c, correlations, resampled, max_p) for a, b in combinations(names, 2)}
-        for c in CORRELATIONS
-    }
+    comparisons = {c: _paired_tests(names, c, correlations, resampled, max_p, correction) for c in CORRELATIONS}
     settings = {
         "pairs": {
             "name": pairs.name,
@@ -188,7 +189,8 @@ def run_similarity(
             "resamples": resamples,
             "random_seed": random_seed,
             "max_p": max_p,
-            "multiple_comparisons": "no correction",
+            "correction": correction,
+            "multiple_comparisons": describe_correction(correction, len(names) * (len(names) - 1) // 2, "correlation"),
             "pairs": "every pair of encoders, on each correlation",
         },
         "anisotropy": {
@@ -248,14 +250,43 @@ def _row_pearson(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return 100 * np.einsum("ij,ij->i", x, y) / np.sqrt(np.einsum("ij,ij->i", x, x) * np.einsum("ij,ij->i", y, y))
 
 
-def _paired_test(
+def _paired_tests(
+    names: Sequence[str],
+    correlation: Correlation,
+    observed: dict[str, dict[Correlation, float]],
+    resampled: dict[str, dict[Correlation, np.ndarray]],
+    max_p: float,
+    correction: str,
+) -> dict[tuple[str, str], PairedTest]:
+    """Every pair of encoders on `correlation`, their p-values adjusted together by `correction`."""
+    pairs = list(combinations(names, 2))
+    tests = [_bootstrap_test(a, b, correlation, observed, resampled) for a, b in pairs]
+    adjusted = adjust([p_value for p_value, _, _ in tests], correction)
+    return {
+        (a, b): PairedTest(
+            a=a,
+            b=b,
+            correlation=correlation,
+            value_a=observed[a][correlation],
+            value_b=observed[b][correlation],
+            low=low,
+            high=high,
+            p_value=p_value,
+            adjusted_p_value=q,
+            significant=q <= max_p,
+        )
+        for (a, b), (p_value, low, high), q in zip(pairs, tests, adjusted)
+    }
+
+
+def _bootstrap_test(
     a: str,
     b: str,
     correlation: Correlation,
     observed: dict[str, dict[Correlation, float]],
     resampled: dict[str, dict[Correlation, np.ndarray]],
-    max_p: float,
-) -> PairedTest:
+) -> tuple[float, float, float]:
+    """The two-sided p-value of `a` - `b` on `correlation`, and the difference's 95% bootstrap interval."""
     difference = observed[a][correlation] - observed[b][correlation]
     drawn = resampled[a][correlation] - resampled[b][correlation]
     drawn = drawn[~np.isnan(drawn)]
@@ -264,14 +295,4 @@ def _paired_test(
     count = int(np.count_nonzero(np.abs(drawn - difference) >= threshold))
     p_value = (count + 1) / (len(drawn) + 1)
     low, high = np.percentile(drawn, [2.5, 97.5]) if len(drawn) else (float("nan"), float("nan"))
-    return PairedTest(
-        a=a,
-        b=b,
-        correlation=correlation,
-        value_a=observed[a][correlation],
-        value_b=observed[b][correlation],
-        low=float(low),
-        high=float(high),
-        p_value=p_value,
-        significant=p_value <= max_p,
-    )
+    return p_value, float(low), float(high)

@@ -9,6 +9,7 @@ from conftest import assert_clean_error
 
 from searchkit.cli import main
 from searchkit.evaluation import read_trec_run
+from searchkit.evaluation.correction import benjamini_hochberg
 from searchkit.judgments import Judgments
 from searchkit.retrieval.lexical import SOURCE_FILE
 
@@ -56,6 +57,20 @@ def test_diff_shows_wins_losses_and_the_documents(tiny_corpus: Path, tmp_path: P
     assert "bm25 vs cls:minilm on nDCG@10: bm25 better on" in out
     if "bm25 better (" in out:
         assert "relevant " in out and "(grade " in out
+
+
+def test_correction_is_applied_and_named(tiny_corpus: Path, tmp_path: Path, capsys) -> None:
+    argv = ["eval", str(tiny_corpus), "--home", str(tmp_path / "indexes"), "--bm25", "--hybrid", "--correction", "bh"]
+    assert main(argv) == 0
+    printed = " ".join(capsys.readouterr().out.split())  # the note as wrapped
+    assert "Benjamini-Hochberg-adjusted p-values (false discovery rate) over the 10 pairwise tests on each metric" in printed
+    assert main([*argv, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["settings"]["significance"]["correction"] == "bh"
+    for metric in data["settings"]["metrics"]:
+        tests = [test for test in data["comparisons"] if test["metric"] == metric]
+        assert len(tests) == 10
+        assert [test["adjusted_p_value"] for test in tests] == benjamini_hochberg([test["p_value"] for test in tests])
 
 
 def test_bm25_alone_needs_no_model(tiny_corpus: Path, tmp_path: Path, capsys) -> None:

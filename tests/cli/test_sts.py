@@ -55,6 +55,20 @@ def test_sts_prints_the_table_and_writes_the_reports(sick: Path, tmp_path: Path,
     assert again["correlations"] == data["correlations"] and again["comparisons"] == data["comparisons"]
 
 
+def test_correction_is_applied_and_named(sick: Path, capsys) -> None:
+    args = ["sts", sick, "--encoders", "cls:minilm,mean:minilm", "--resamples", "300", "--random-pairs", "300", "--correction", "holm"]
+    assert main(list(map(str, args))) == 0
+    printed = " ".join(capsys.readouterr().out.split())  # the note as wrapped
+    assert "Holm-adjusted p-values (family-wise error rate) over the 1 pairwise test on each correlation" in printed
+    assert main(list(map(str, [*args, "--json"]))) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["settings"]["significance"]["correction"] == "holm"
+    assert all(test["adjusted_p_value"] == test["p_value"] for test in data["comparisons"])  # one test: nothing to adjust
+    with pytest.raises(SystemExit):
+        main(list(map(str, [*args[:-1], "bonferroni"])))
+    assert "argument --correction: invalid choice: 'bonferroni'" in capsys.readouterr().err
+
+
 def test_named_columns_of_a_jsonl_file(tmp_path: Path, capsys) -> None:
     path = tmp_path / "mine.jsonl"
     rows = [{"q": a, "d": b, "label": float(score)} for _, a, b, score, _ in SICK_ROWS]

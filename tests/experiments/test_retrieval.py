@@ -7,6 +7,7 @@ from fixed_retrievers import FixedRetriever, good_and_bad, judged_corpus
 
 from searchkit.corpus import load_corpus
 from searchkit.errors import SearchkitError
+from searchkit.evaluation.correction import benjamini_hochberg, holm
 from searchkit.experiments import diff, label_for, run_experiment
 from searchkit.index import Index
 from searchkit.retrieval import HybridRetriever, open_retrievers
@@ -140,6 +141,45 @@ def test_dense_retrievers_on_one_model_answer_as_they_would_alone(tiny_index_hom
             assert [report.runs[retriever.name][qid] for qid in report.queries] == expected, retriever.name
             assert report.timings[retriever.name] > 0
         assert report.retrievers["sbert:minilm"]["fingerprint"] == index.manifest.encoders["sbert:minilm"].fingerprint
+
+
+def three_close_retrievers(corpus):
+    """"first" ranks every relevant document first; "second" drops it to 20th on 6 queries, "third" on 6 more.
+
+    Neighbours differ on 6 queries (p about 2/2^6 = 0.031), first and third on 12 (p about 0.0005).
+    """
+    def ranking(worse: int) -> FixedRetriever:
+        rankings = {}
+        for qid, text in corpus.queries.items():
+            i = int(qid[1:])
+            filler = [f"d{j}x" for j in range(len(corpus.queries)) if j != i][:19]
+            rankings[text] = [*filler, f"d{i}"] if i < worse else [f"d{i}", *filler]
+        return FixedRetriever(["first", "second", "third"][worse // 6], rankings)
+
+    return [ranking(0), ranking(6), ranking(12)]
+
+
+TESTS_ON_EACH_METRIC = "over the 3 pairwise tests on each metric"
+
+
+@pytest.mark.parametrize(
+    ("correction", "adjusted", "neighbours_differ", "words"),
+    [
+        ("none", None, True, "no correction"),
+        ("holm", holm, False, f"Holm-adjusted p-values (family-wise error rate) {TESTS_ON_EACH_METRIC}"),
+        ("bh", benjamini_hochberg, True, f"Benjamini-Hochberg-adjusted p-values (false discovery rate) {TESTS_ON_EACH_METRIC}"),
+    ],
+)
+def test_a_correction_adjusts_each_metrics_p_values(correction: str, adjusted, neighbours_differ: bool, words: str) -> None:
+    corpus = judged_corpus()
+    report = run_experiment(corpus, three_close_retrievers(corpus), metrics=("ndcg@10",), max_p=0.05, correction=correction)
+    tests = list(report.comparisons["ndcg@10"].values())
+    raw = [t.p_value for t in tests]  # first-second, first-third, second-third
+    assert 0.02 < raw[0] < 0.05 and raw[1] < 0.002 and 0.02 < raw[2] < 0.05
+    assert [t.adjusted_p_value for t in tests] == (adjusted(raw) if adjusted else raw)
+    assert report.better("ndcg@10", "first", "third")
+    assert report.better("ndcg@10", "first", "second") is report.better("ndcg@10", "second", "third") is neighbours_differ
+    assert (report.settings["significance"]["correction"], report.settings["significance"]["multiple_comparisons"]) == (correction, words)
 
 
 def test_queries_are_answered_in_chunks_with_progress() -> None:

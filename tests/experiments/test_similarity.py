@@ -11,6 +11,7 @@ from scipy.stats import pearsonr, spearmanr
 
 from searchkit.corpus.pairs import Pairs, load_pairs
 from searchkit.errors import SearchkitError
+from searchkit.evaluation.correction import benjamini_hochberg
 from searchkit.experiments import (
     Anisotropy,
     measure_anisotropy,
@@ -97,6 +98,24 @@ def test_max_p_decides_the_marks(pairs: Pairs, minilm_encoders) -> None:
     cls_row, mean_row = everything.table_rows()
     assert mean_row.beats == {"spearman": ["a"], "pearson": ["a"]} and cls_row.beats == {"spearman": [], "pearson": []}
     assert all(not beaten for row in nothing.table_rows() for beaten in row.beats.values())
+
+
+def test_a_correction_adjusts_each_correlations_p_values(pairs: Pairs, minilm_encoders) -> None:
+    plain = run_similarity(pairs, minilm_encoders, resamples=200, anisotropy_pairs=100)
+    corrected = run_similarity(pairs, minilm_encoders, resamples=200, anisotropy_pairs=100, max_p=0.05, correction="bh")
+    for correlation, tests in corrected.comparisons.items():
+        raw = [test.p_value for test in tests.values()]
+        assert raw == [test.p_value for test in plain.comparisons[correlation].values()]
+        assert [test.adjusted_p_value for test in tests.values()] == benjamini_hochberg(raw)
+        assert [test.significant for test in tests.values()] == [q <= 0.05 for q in benjamini_hochberg(raw)]
+    assert [test.adjusted_p_value for test in plain.comparisons["spearman"].values()] == [
+        test.p_value for test in plain.comparisons["spearman"].values()
+    ]
+    significance = corrected.settings["significance"]
+    assert significance["correction"] == "bh" and plain.settings["significance"]["correction"] == "none"
+    assert significance["multiple_comparisons"] == (
+        "Benjamini-Hochberg-adjusted p-values (false discovery rate) over the 3 pairwise tests on each correlation"
+    )
 
 
 def test_bootstrap_is_paired_seeded_and_exact_on_a_perfect_encoder() -> None:
