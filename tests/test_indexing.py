@@ -139,6 +139,7 @@ def test_manifest_records_corpus_encoders_fingerprints_dimensions(tiny_index_hom
         e.spec: {
             "spec": e.spec, "vector": vector_name(e.spec), "dimension": 384, "fingerprint": e.fingerprint, "documents": 7,
             "windows": {**windows, "scheme": f"{e.fingerprint}-254-192"}, "long_documents": 0, "windowed": 7,
+            "precision": e.precision,
         }  # fmt: skip
         for e in minilm_encoders
     }
@@ -259,6 +260,6 @@ def test_encoder_whose_model_changed_is_reencoded(tmp_path: Path, tiny_corpus: P
         assert report.encoded == {"hashing:x": 7} and report.changed == 0
         assert index.record_for(changed).dimension == 32
         points = index_snapshot(index)
-        hits = DenseRetriever(index, changed).search("violin", k=1)
+        hits = DenseRetriever(index, changed).search(corpus.documents["violin"].content, k=1)
     assert all(len(vectors[name]) == 32 and payload["vectors"] == {name: changed.fingerprint} for payload, vectors in points.values())
     assert hits[0].doc_id == "violin"
