@@ -13,7 +13,7 @@ from searchkit.tui.app import SearchkitApp
 from searchkit.tui.screens.eval import EvalScreen
 from searchkit.tui.screens.indexing import IndexingScreen, IndexJob
 from searchkit.tui.session import Cancelled, Options, Session
-from searchkit.tui.widgets.results import ResultsColumn
+from searchkit.tui.widgets.results import HitList, ResultsColumn
 
 from .conftest import run, wait_for, wait_for_result, wait_for_session
 from .test_app import SIZE, make_app
@@ -220,5 +220,54 @@ def test_screenshot_is_saved_or_says_why_not(tui_home: Path, tmp_path: Path, mon
             app.deliver_screenshot(path=str(tmp_path / "missing" / "folder"))
             await pilot.pause()
             assert any(str(n.message).startswith("screenshot not saved: No such file") for n in app._notifications)
+
+    run(scenario())
+
+
+def contrast(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
+    """WCAG contrast ratio of two sRGB colours."""
+
+    def luminance(rgb: tuple[int, int, int]) -> float:
+        c = [v / 255 for v in rgb]
+        lin = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in c]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_columns_at_80x24_keep_their_width_line_up_by_rank_and_stay_legible(tui_home: Path) -> None:
+    async def scenario() -> None:
+        app = make_app(tui_home)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await wait_for_session(pilot, app)
+            screen.run_query("musical instrument with strings")
+            await wait_for(pilot, lambda: screen.result is not None and screen.last_latency is not None)
+            columns = [c for c in screen.query(ResultsColumn) if c.display]
+            assert len(columns) == 3
+            assert all(c.region.width >= 30 for c in columns)  # not 9 characters, words split
+            area = screen.query_one("#columns")
+            assert area.virtual_size.width > area.scrollable_content_region.width  # the others are a scroll away
+            for column in columns:
+                hits = column.query_one(HitList)
+                width = hits.scrollable_content_region.width
+                for i in range(hits.option_count):
+                    lines = hits.get_option_at_index(i).prompt.split("\n")
+                    assert len(lines) == 5  # rank i starts on the same row in every column
+                    assert all(line.cell_len <= width for line in lines)  # cut to the column, never wrapped again
+            await pilot.press("tab")
+            hits = app.focused
+            assert isinstance(hits, HitList)
+            for y in range(5):  # the highlighted hit
+                for segment in hits.render_line(y):
+                    style = segment.style
+                    if segment.text.strip() and style is not None and style.bgcolor is not None:
+                        fg = tuple(style.color.get_truecolor(app.ansi_theme)) if style.color is not None else (255, 255, 255)
+                        assert not style.dim and contrast(fg, tuple(style.bgcolor.get_truecolor(app.ansi_theme))) >= 4.5, segment
+            screen.maximize(hits)
+            await pilot.pause()
+            column = hits.parent
+            assert screen.maximized is column
+            assert column.query_one(".column-header").region.height > 0  # the header stays
 
     run(scenario())

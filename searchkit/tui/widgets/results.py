@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.console import Console
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -19,8 +20,11 @@ from searchkit.tui.session import NDCG_CUTOFF, Column, QueryScores
 from searchkit.tui.text import Excerpt, snippet
 from searchkit.types import Hit
 
-# colours that tell shared documents apart; a document in several columns has the same one in each
-SHARED_COLOURS = ("magenta", "cyan", "yellow", "green", "bright_blue", "bright_red", "bright_magenta", "bright_cyan", "orange3", "spring_green3")
+# colours that tell shared documents apart; a document in several columns has the same one in each.
+# Light ones: 4.5:1 or more on the highlighted hit's dark blue (app.tcss), as the ✗ colour is.
+SHARED_COLOURS = ("#ff87ff", "#5fd7ff", "#ffd75f", "#87d75f", "#87afff", "#ff8787", "#d7afff", "#5fffd7", "#ffaf5f", "#afff87")
+NOT_RELEVANT = "#ff8787"
+SNIPPET_LINES = 2
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,8 @@ class HitList(OptionList):
 
 
 class ResultsColumn(Vertical):
+    ALLOW_MAXIMIZE = True  # maximising a hit list maximises its column, header and all
+
     def __init__(self, retriever: str, description: str = "", explanation: str = "") -> None:
         """`description`: what the retriever is, in a few words; `explanation`: more, for the header's tooltip."""
         super().__init__(classes="results-column")
@@ -91,6 +97,8 @@ class ResultsColumn(Vertical):
 
     def on_resize(self) -> None:
         self._show_header()
+        if self.view is not None:
+            self.show(self.view)  # titles and snippets are cut to the width
 
     def set_random_pairs(self, anisotropy: Anisotropy) -> None:
         self.random_pairs = anisotropy
@@ -107,8 +115,8 @@ class ResultsColumn(Vertical):
         self._show_header()
         hits = self.query_one(HitList)
         highlighted = hits.highlighted or 0
-        width = max(self.content_size.width - 1, 16)  # less the scrollbar
-        hits.set_options(_option(rank, hit, view, width) for rank, hit in enumerate(view.column.hits[: view.k], 1))
+        width = max(hits.scrollable_content_region.width, 1)
+        hits.set_options(_option(rank, hit, view, width, self.app.console) for rank, hit in enumerate(view.column.hits[: view.k], 1))
         if hits.option_count:
             hits.highlighted = min(highlighted, hits.option_count - 1)
 
@@ -140,23 +148,34 @@ def _header(description: str, random_pairs: Anisotropy | None, view: ColumnView 
     return Text("\n").join(lines)
 
 
-def _option(rank: int, hit: Hit, view: ColumnView, width: int) -> Option:
-    """Rank, judgment, shared marker, score and id; the title; two lines of snippet (of the matched passage, if any)."""
+def _option(rank: int, hit: Hit, view: ColumnView, width: int, console: Console) -> Option:
+    """Rank, judgment, shared marker, score and id; the title; two lines of snippet (of the matched passage, if any);
+    a blank line. Every line is cut to `width`, so every hit is as high and ranks line up across columns."""
     doc_id = hit.doc_id
     document = view.documents.get(doc_id)
     grade = view.grades.get(doc_id)
     if grade is None:
         mark = Text("  ")
     else:
-        mark = Text("✓ ", style="bold green") if grade > 0 else Text("✗ ", style="bold red")
+        mark = Text("✓ ", style="bold green") if grade > 0 else Text("✗ ", style=f"bold {NOT_RELEVANT}")
     colour, count = view.shared.get(doc_id, ("", 0))
     shared = Text(f"●{count} ", style=f"bold {colour}") if count else Text("   ")
+    first = Text.assemble((f"{rank:>2} ", "bold"), mark, shared, (f"{hit.score:.3f} ", "cyan"), printable(doc_id))
     title = Text(printable(document.title) if document and document.title else "(untitled)", style="bold")
-    title.truncate(width, overflow="ellipsis")
+    for line in (first, title):
+        line.truncate(width, overflow="ellipsis")
     excerpt = view.excerpts.get((doc_id, hit.span))
-    prompt = Text.assemble(
-        (f"{rank:>2} ", "bold"), mark, shared, (f"{hit.score:.3f} ", "cyan"), (printable(doc_id), "dim"), "\n",
-        title, "\n",
-        snippet(excerpt, view.terms, 7 * width // 4) if excerpt else "", "\n ",  # a blank line between hits
-    )
-    return Option(prompt, id=doc_id)
+    text = snippet(excerpt, view.terms, (SNIPPET_LINES + 1) * width) if excerpt else Text()
+    return Option(Text("\n").join([first, title, *_lines(text, width, console), Text(" ")]), id=doc_id)
+
+
+def _lines(text: Text, width: int, console: Console) -> list[Text]:
+    """`text` wrapped to `width`, in exactly SNIPPET_LINES lines (the last one cut with … when there is more)."""
+    lines = list(text.wrap(console, width))
+    for line in lines:
+        line.rstrip()
+    if len(lines) > SNIPPET_LINES:
+        last = lines[SNIPPET_LINES - 1]
+        last.truncate(width - 1)
+        last.append("…")
+    return (lines + [Text()] * SNIPPET_LINES)[:SNIPPET_LINES]
