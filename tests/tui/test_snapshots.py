@@ -1,9 +1,10 @@
-"""Snapshots at a fixed terminal size: the search screen with results, a markup-laden document, help, [CLS] attention."""
+"""Snapshots at a fixed terminal size: the search screen with results (also at 80x24 and 200x50), a markup-laden document, help, [CLS] attention."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -40,6 +41,15 @@ def test_search_screen(snap_compare, tui_home: Path) -> None:  # type: ignore[no
         await search(pilot, "musical instrument with strings")
 
     assert snap_compare(SearchkitApp(Options("tiny", home=tui_home)), terminal_size=SIZE, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 50)], ids=["80x24", "200x50"])
+def test_search_screen_at_size(snap_compare, tui_home: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot) -> None:
+        await search(pilot, "musical instrument with strings")
+        await pilot.press("tab")  # the highlighted hit, in its colours
+
+    assert snap_compare(SearchkitApp(Options("tiny", home=tui_home)), terminal_size=size, run_before=run_before)
 
 
 def test_document_full_of_markup_renders_literally(snap_compare, tui_home: Path) -> None:  # type: ignore[no-untyped-def]
