@@ -9,12 +9,12 @@ from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import NoReturn
 
-from searchkit.cli import cache, doctor, encoders, eval, index, search, sts, tui, tune
+from searchkit.cli import cache, doctor, encoders, eval, index, migrate, search, sts, tui, tune
 from searchkit.cli.common import add_verbosity_options, verbosity
 from searchkit.display import printable
 from searchkit.errors import SearchkitError
 
-COMMANDS = {"index": index, "search": search, "encoders": encoders, "eval": eval, "sts": sts, "tune": tune, "tui": tui, "doctor": doctor, "cache": cache}
+COMMANDS = {"index": index, "search": search, "encoders": encoders, "eval": eval, "sts": sts, "tune": tune, "tui": tui, "doctor": doctor, "cache": cache, "migrate": migrate}
 
 
 class _Parser(argparse.ArgumentParser):

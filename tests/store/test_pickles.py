@@ -105,3 +105,13 @@ def test_convert_a_local_mode_index(tmp_path: Path, tiny_corpus: Path, minilm_en
             np.testing.assert_allclose(after[pid][1][name], unit, atol=1e-6)
     assert [h.doc_id for h in converted[0]] == [h.doc_id for h in hits[0]]
     np.testing.assert_allclose([h.score for h in converted[0]], [h.score for h in hits[0]], atol=1e-5)
+
+
+def test_the_migrate_command_converts_and_refuses_what_is_not_local_mode(
+    tmp_path: Path, tiny_index_home: Path, run_searchkit
+) -> None:
+    assert_clean_error(run_searchkit("migrate", "tiny", "--home", tiny_index_home), "nothing to convert")
+    home, marker = tmp_path / "indexes", tmp_path / "pwned"
+    plant_local_mode(home / "tiny", marker)
+    assert_clean_error(run_searchkit("migrate", "tiny", "--home", home), "tiny")  # its one point is no PointStruct
+    assert not marker.exists() and (home / "tiny" / "qdrant").is_dir()  # refused before anything moved
