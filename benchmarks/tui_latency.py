@@ -40,17 +40,28 @@ async def measure(options: Options, queries: list[str]) -> list[float]:
         return latencies
 
 
+def enter_latencies(index_name: str, home: Path | None, count: int = 20) -> list[float]:
+    """Seconds from Enter to every column drawn, for the index's first `count` queries (after 2 warm-ups).
+
+    Torch runs on one thread meanwhile, as `searchkit tui` runs it (restored afterwards).
+    """
+    with Index.open(index_name, home=home) as index:
+        queries = list(index.corpus().queries.values())[: count + 2]
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as `searchkit tui` runs
+    try:
+        return asyncio.run(measure(Options(index_name, home=home), queries))[2:]  # 2 warm-ups
+    finally:
+        torch.set_num_threads(threads)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("index")
     parser.add_argument("--home", type=Path)
     parser.add_argument("--queries", type=int, default=20)
     args = parser.parse_args()
-    with Index.open(args.index, home=args.home) as index:
-        queries = list(index.corpus().queries.values())[: args.queries + 2]
-    torch.set_num_threads(1)  # as `searchkit tui` runs
-    latencies = asyncio.run(measure(Options(args.index, home=args.home), queries))[2:]  # 2 warm-ups
-    ms = sorted(1000 * t for t in latencies)
+    ms = sorted(1000 * t for t in enter_latencies(args.index, args.home, args.queries))
     print(f"{len(ms)} queries: p50 {statistics.median(ms):.0f} ms, p90 {ms[int(0.9 * (len(ms) - 1))]:.0f} ms, "
           f"min {ms[0]:.0f} ms, max {ms[-1]:.0f} ms")
 
