@@ -191,7 +191,7 @@ class Index:
             return Manifest.from_dict(self.store.manifest())
         except (AttributeError, KeyError, TypeError, ValueError) as error:
             raise IndexDamagedError(
-                f"the manifest of index {self.name!r} (the searchkit entry in its collection's metadata) is damaged "
+                f"the manifest of index {self.name!r} is damaged "
                 f"({type(error).__name__}: {error}); build the index again with `searchkit index`"
             ) from None
 

@@ -175,21 +175,21 @@ def tune(
     resumed_from = _checkpoint_step(resume) if resume else 0
     total = math.ceil(len(pairs) / batch_size) * epochs
 
-    trainer = _trainer(_build_model(model, pooling, allow_pickle), pairs, settings, checkpoints, save_steps, progress)
-    if stop_after is not None:
-        trainer.add_callback(_StopAfter(resumed_from + stop_after))
-    checkpoints.mkdir(parents=True, exist_ok=True)
-    (checkpoints / SETTINGS_FILE).write_text(json.dumps(_resume_key(settings, len(pairs))) + "\n", encoding="utf-8")
     with _quiet_trainer():
+        trainer = _trainer(_build_model(model, pooling, allow_pickle), pairs, settings, checkpoints, save_steps, progress)
+        if stop_after is not None:
+            trainer.add_callback(_StopAfter(resumed_from + stop_after))
+        checkpoints.mkdir(parents=True, exist_ok=True)
+        (checkpoints / SETTINGS_FILE).write_text(json.dumps(_resume_key(settings, len(pairs))) + "\n", encoding="utf-8")
         result = trainer.train(resume_from_checkpoint=str(resume) if resume else None)
-    step = int(result.global_step)
-    finished = step >= total
-    if finished:
-        out.mkdir(parents=True, exist_ok=True)
-        trainer.model.save(str(out), safe_serialization=True)
-        record = {**asdict(settings), "kind": pairs.kind, "pairs": len(pairs), "steps": total}
-        (out / RECORD_FILE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-        shutil.rmtree(checkpoints, ignore_errors=True)  # the model is saved; nothing left to resume
+        step = int(result.global_step)
+        finished = step >= total
+        if finished:
+            out.mkdir(parents=True, exist_ok=True)
+            trainer.model.save(str(out), safe_serialization=True)
+            record = {**asdict(settings), "kind": pairs.kind, "pairs": len(pairs), "steps": total}
+            (out / RECORD_FILE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+            shutil.rmtree(checkpoints, ignore_errors=True)  # the model is saved; nothing left to resume
     loss = float(result.training_loss) if step > resumed_from else math.nan
     return TuneReport(out, settings, pairs.kind, len(pairs), total, resumed_from, finished, time.perf_counter() - started, loss)
 
@@ -267,15 +267,19 @@ def _checkpoint_step(checkpoint: Path) -> int:
 
 @contextmanager
 def _quiet_trainer() -> Iterator[None]:
-    """transformers' info and warning lines (deprecations, model card) would bury the progress bar."""
+    """transformers' info and warning lines (deprecations, model card) and its bars for each checkpoint
+    written would bury the training's own progress bar."""
     from transformers.utils import logging as hf_logging
 
-    level = hf_logging.get_verbosity()
+    level, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
     hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
     try:
         yield
     finally:
         hf_logging.set_verbosity(level)
+        if bars:
+            hf_logging.enable_progress_bar()
 
 
 def _build_model(name: str, pooling: str, allow_pickle: bool):

@@ -7,7 +7,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import TINY_DOCS, TINY_QRELS, TINY_QUERIES, assert_clean_error, unprivileged, write_beir
+from conftest import (
+    TINY_DOCS,
+    TINY_QRELS,
+    TINY_QUERIES,
+    assert_clean_error,
+    unprivileged,
+    write_beir,
+)
 
 from searchkit.cli import main
 from searchkit.evaluation import read_trec_run
@@ -108,48 +115,51 @@ def test_home_that_cannot_be_written(open_folder: Path, tiny_corpus: Path, capsy
         status = main(["index", str(corpus), "--encoders", "", "--home", str(home)])
     assert status == 1
     line = one_line(capsys.readouterr().err)  # no progress bar: stderr is not a terminal
-    assert f"cannot create the index folder {home / 'tiny' / 'qdrant'}: Permission denied" in line
+    assert f"cannot create the index folder {home / 'tiny' / 'edge'}: Permission denied" in line
     assert not any(home.iterdir())
 
 
-def damage_meta_truncated(folder: Path) -> None:
-    meta = folder / "qdrant" / "meta.json"
-    meta.write_bytes(meta.read_bytes()[:100])
+def damage_manifest_truncated(folder: Path) -> list[Path]:
+    manifest = folder / "edge" / "tiny.manifest.json"
+    manifest.write_bytes(manifest.read_bytes()[:100])
+    return [manifest]
 
 
-def damage_meta_emptied(folder: Path) -> None:
-    (folder / "qdrant" / "meta.json").write_bytes(b"")
+def damage_manifest_emptied(folder: Path) -> list[Path]:
+    (folder / "edge" / "tiny.manifest.json").write_bytes(b"")
+    return [folder / "edge" / "tiny.manifest.json"]
 
 
-def damage_storage_truncated(folder: Path) -> None:
-    (storage,) = folder.glob("qdrant/collection/*/storage.sqlite")
-    storage.write_bytes(storage.read_bytes()[:5000])
+def damage_shard_config(folder: Path) -> list[Path]:
+    (folder / "edge" / "tiny" / "edge_config.json").write_bytes(b"\x13" * 64)
+    return [folder / "edge" / "tiny" / "edge_config.json"]
 
 
-def damage_storage_garbage(folder: Path) -> None:
-    (storage,) = folder.glob("qdrant/collection/*/storage.sqlite")
-    storage.write_bytes(b"\x13" * 12288)
+def damage_write_ahead_log(folder: Path) -> list[Path]:
+    parts = [part for part in (folder / "edge" / "tiny" / "wal").iterdir() if part.is_file()]
+    for part in parts:
+        part.write_bytes(b"\x13" * 4096)
+    return parts
 
 
-def damage_manifest(folder: Path) -> None:
-    meta = folder / "qdrant" / "meta.json"
-    data = json.loads(meta.read_text())
-    data["collections"]["tiny"]["metadata"]["searchkit"]["encoders"] = {"cls:minilm": {"unknown": 1}}
-    meta.write_text(json.dumps(data))
+def damage_manifest(folder: Path) -> list[Path]:
+    manifest = folder / "edge" / "tiny.manifest.json"
+    data = json.loads(manifest.read_text())
+    data["encoders"] = {"cls:minilm": {"unknown": 1}}
+    manifest.write_text(json.dumps(data))
+    return [manifest]
 
 
-def damage_manifest_type(folder: Path) -> None:
-    meta = folder / "qdrant" / "meta.json"
-    data = json.loads(meta.read_text())
-    data["collections"]["tiny"]["metadata"]["searchkit"] = "a string"
-    meta.write_text(json.dumps(data))
+def damage_manifest_type(folder: Path) -> list[Path]:
+    (folder / "edge" / "tiny.manifest.json").write_text(json.dumps("a string"))
+    return [folder / "edge" / "tiny.manifest.json"]
 
 
 DAMAGE = {
-    "meta.json truncated": (damage_meta_truncated, "is damaged and cannot be read (JSONDecodeError"),
-    "meta.json emptied": (damage_meta_emptied, "is damaged and cannot be read (JSONDecodeError"),
-    "storage truncated": (damage_storage_truncated, "is damaged and cannot be read (DatabaseError"),
-    "storage garbage": (damage_storage_garbage, "is damaged and cannot be read (DatabaseError"),
+    "manifest truncated": (damage_manifest_truncated, "the manifest of index 'tiny' is damaged (JSONDecodeError"),
+    "manifest emptied": (damage_manifest_emptied, "the manifest of index 'tiny' is damaged (JSONDecodeError"),
+    "shard config": (damage_shard_config, "is damaged and cannot be read (Exception"),
+    "write-ahead log": (damage_write_ahead_log, "is damaged and cannot be read (Exception"),
     "manifest fields": (damage_manifest, "the manifest of index 'tiny'"),
     "manifest type": (damage_manifest_type, "the manifest of index 'tiny'"),
 }
@@ -160,15 +170,21 @@ def test_damaged_index(bm25_home: Path, tiny_corpus: Path, capsys: pytest.Captur
     damage, message = DAMAGE[case]
     folder = bm25_home / "tiny"
     shutil.rmtree(folder / "bm25", ignore_errors=True)
-    damage(folder)
-    before = folder_bytes(folder / "qdrant")
+    damaged = [path.relative_to(folder / "edge").as_posix() for path in damage(folder)]
+    before = folder_bytes(folder / "edge")
+    segments = sorted(p.name for p in (folder / "edge" / "tiny" / "segments").iterdir())
     capsys.readouterr()
     assert main(["search", "tiny", "guitar", "--bm25", "--home", str(bm25_home)]) == 1
     line = one_line(capsys.readouterr().err)
     assert line.startswith("searchkit: error:") and message in line
     assert main(["eval", str(tiny_corpus), "--encoders", "", "--bm25", "--home", str(bm25_home)]) == 1
     assert message in capsys.readouterr().err
-    assert folder_bytes(folder / "qdrant") == before  # the stored index is not rewritten
+    # Nothing rebuilt or overwritten: the damaged files and the manifest are as they were, every segment is
+    # still there (opening a shard lets edge rewrite its own config and fold its journals, so other bytes move).
+    after = folder_bytes(folder / "edge")
+    for name in {*damaged, "tiny.manifest.json"}:
+        assert after[name] == before[name], name
+    assert sorted(p.name for p in (folder / "edge" / "tiny" / "segments").iterdir()) == segments
 
 
 ODD_IDS = ["ünïcødé", '"quoted"', "it's", "#1", "100%", "a,b", "日本語", "🙂", "x" * 200]
