@@ -9,7 +9,18 @@ from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import NoReturn
 
-from searchkit.cli import cache, doctor, encoders, eval, index, migrate, search, sts, tui, tune
+from searchkit.cli import (
+    cache,
+    doctor,
+    encoders,
+    eval,
+    index,
+    migrate,
+    search,
+    sts,
+    tui,
+    tune,
+)
 from searchkit.cli.common import add_verbosity_options, verbosity
 from searchkit.display import printable
 from searchkit.errors import SearchkitError

@@ -7,7 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import TINY_DOCS, TINY_QUERIES, assert_clean_error, unprivileged, write_beir
+from conftest import (
+    TINY_DOCS,
+    TINY_QUERIES,
+    assert_clean_error,
+    unprivileged,
+    write_beir,
+)
 
 from searchkit.corpus import load_corpus
 from searchkit.errors import CorpusError

@@ -11,7 +11,12 @@ from conftest import TINY_DOCS, TINY_QRELS, TINY_QUERIES, assert_clean_error, wr
 
 from searchkit.corpus import load_corpus
 from searchkit.encoders import encode_all
-from searchkit.encoders.cache import CACHE_FILE, EmbeddingCache, encode_cached, model_key
+from searchkit.encoders.cache import (
+    CACHE_FILE,
+    EmbeddingCache,
+    encode_cached,
+    model_key,
+)
 from searchkit.errors import SearchkitError
 from searchkit.index import Index, cache_folder
 from searchkit.indexing import build_index

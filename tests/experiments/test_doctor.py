@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 
 from searchkit.encoders.model_folders import resolve_model
-from searchkit.experiments.doctor import declared_pooling, diagnose, doctor_to_dict, verdict_lines
+from searchkit.experiments.doctor import (
+    declared_pooling,
+    diagnose,
+    doctor_to_dict,
+    verdict_lines,
+)
 from searchkit.experiments.table import markdown_table
 
 # STS-B test pairs (sentence1, sentence2, gold score) on which MiniLM's [CLS] vector ranks far worse than its mean

@@ -6,14 +6,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import TINY_DOCS, TINY_QRELS, TINY_QUERIES, write_beir
 
 from searchkit.corpus import load_corpus
 from searchkit.encoders.whitening import apply_whitening, fit_whitening
 from searchkit.index import Index
 from searchkit.indexing import index_corpus
-from searchkit.retrieval import DenseRetriever, WhitenedRetriever, answer_all, open_retrievers
+from searchkit.retrieval import (
+    DenseRetriever,
+    WhitenedRetriever,
+    answer_all,
+    open_retrievers,
+)
 from searchkit.retrieval.whitened import whitening_path
-from conftest import TINY_DOCS, TINY_QRELS, TINY_QUERIES, write_beir
 
 
 @pytest.fixture()
