@@ -178,7 +178,7 @@ def tune(
     with _quiet_trainer():
         trainer = _trainer(_build_model(model, pooling, allow_pickle), pairs, settings, checkpoints, save_steps, progress)
         if stop_after is not None:
-            trainer.add_callback(_StopAfter(resumed_from + stop_after))
+            trainer.add_callback(_stop_after(resumed_from + stop_after))
         checkpoints.mkdir(parents=True, exist_ok=True)
         (checkpoints / SETTINGS_FILE).write_text(json.dumps(_resume_key(settings, len(pairs))) + "\n", encoding="utf-8")
         result = trainer.train(resume_from_checkpoint=str(resume) if resume else None)
@@ -221,19 +221,17 @@ def _trainer(st_model, pairs: TrainingPairs, settings: TuneSettings, checkpoints
     return SentenceTransformerTrainer(model=st_model, args=args, train_dataset=dataset, loss=loss)
 
 
-class _StopAfter:
-    """A trainer callback that ends training once `step` steps are done (the trainer then saves a checkpoint)."""
+def _stop_after(step: int):
+    """A trainer callback that ends training once `step` steps are done, saving a checkpoint there."""
+    from transformers import TrainerCallback
 
-    def __new__(cls, step: int):
-        from transformers import TrainerCallback
+    class StopAfter(TrainerCallback):
+        def on_step_end(self, args, state, control, **kwargs):
+            if state.global_step >= step:
+                control.should_training_stop = control.should_save = True
+            return control
 
-        class StopAfter(TrainerCallback):
-            def on_step_end(self, args, state, control, **kwargs):
-                if state.global_step >= step:
-                    control.should_training_stop = control.should_save = True
-                return control
-
-        return StopAfter()
+    return StopAfter()
 
 
 def _resume_key(settings: TuneSettings, pairs: int) -> dict:
