@@ -22,6 +22,7 @@ from searchkit.store.convert import BACKUP_FOLDER, MIGRATE_COMMAND, convert_loca
 from searchkit.store.edge import EDGE_FOLDER, EdgeStore
 from searchkit.store.points import point_id
 from searchkit.store.qdrant import EMBEDDED_FOLDER, QdrantStore
+from searchkit.store.settings import ServerSettings
 
 STORE_KINDS = ("edge", "local")  # qdrant-edge; qdrant-client's local mode (pickles)
 DEFAULT_KIND = "edge"
@@ -36,6 +37,7 @@ __all__ = [
     "VectorRows",
     "VectorStore",
     "STORE_KINDS",
+    "ServerSettings",
     "WindowPoint",
     "check_server",
     "convert_local_index",
@@ -46,14 +48,18 @@ __all__ = [
 ]
 
 
-def open_store(folder: Path, collection: str, url: str | None = None, kind: str | None = None) -> VectorStore:
+def open_store(
+    folder: Path, collection: str, url: str | None = None, kind: str | None = None, settings: ServerSettings | None = None
+) -> VectorStore:
     """The store of the index kept in `folder`: on the server at `url` when given, else embedded in `folder`.
 
     An existing folder keeps its kind; `kind` (default `DEFAULT_KIND`) chooses for a new one. A
-    local-mode folder opens only when "local" is asked for, which trusts its pickles.
+    local-mode folder opens only when "local" is asked for, which trusts its pickles. `settings`
+    (default: `ServerSettings.from_env()`) apply to a server only.
     """
     if url:
-        return QdrantStore(connect(folder / EMBEDDED_FOLDER, url), collection, url)
+        settings = settings or ServerSettings.from_env()  # a bad variable fails before connecting
+        return QdrantStore(connect(folder / EMBEDDED_FOLDER, url), collection, url, settings)
     wanted = kind or DEFAULT_KIND
     if wanted not in STORE_KINDS:
         raise StoreError(f"unknown store kind {wanted!r}; choose one of {', '.join(STORE_KINDS)}")

@@ -2,7 +2,8 @@
 
 Points have deterministic ids (uuid5 of the document id) and carry the document, a hash of its
 content and the names of the vectors they hold, so indexing can resume and skip unchanged work.
-The searchkit manifest lives in the collection's metadata, on a server as in embedded mode.
+The searchkit manifest lives in the collection's metadata. On a server, collections get the HNSW,
+quantization, sharding and payload-index settings of `ServerSettings`.
 """
 
 from __future__ import annotations
@@ -24,21 +25,25 @@ from searchkit.store.points import (
     window_payload,
     window_point_id,
 )
+from searchkit.store.settings import ServerSettings
 from searchkit.types import Hit
 
 if TYPE_CHECKING:
     from qdrant_client import QdrantClient
 
 EMBEDDED_FOLDER = "qdrant"  # inside an index's folder
+PAYLOAD_INDEXES = {"doc_id": "keyword", "window": "integer"}  # the fields searchkit's filters read
 
 
 class QdrantStore:
-    """`VectorStore` over qdrant-client: embedded (local mode) or a server."""
+    """`VectorStore` over qdrant-client: embedded (local mode) or a server (with `settings`)."""
 
-    def __init__(self, client: QdrantClient, collection: str, url: str | None = None) -> None:
+    def __init__(self, client: QdrantClient, collection: str, url: str | None = None, settings: ServerSettings | None = None) -> None:
         self.client = client
         self.collection = collection
         self.location = redact(url) if url else "embedded"
+        self.server = bool(url)
+        self.settings = settings or (ServerSettings.from_env() if url else ServerSettings())
 
     def exists(self) -> bool:
         return self.client.collection_exists(self.collection)
@@ -46,13 +51,32 @@ class QdrantStore:
     def create(self, vectors: dict[str, int], manifest: dict[str, Any]) -> None:
         from qdrant_client import models
 
+        server: dict[str, Any] = {}
+        if self.server:
+            settings = self.settings
+            server["hnsw_config"] = models.HnswConfigDiff(m=settings.hnsw_m, ef_construct=settings.ef_construct)
+            if settings.quantization == "int8":
+                server["quantization_config"] = models.ScalarQuantization(
+                    scalar=models.ScalarQuantizationConfig(type=models.ScalarType.INT8, quantile=settings.quantile, always_ram=True)
+                )
+            server["shard_number"] = settings.shard_number
+            server["replication_factor"] = settings.replication_factor
         self.client.create_collection(
             self.collection,
             vectors_config={
                 name: models.VectorParams(size=size, distance=models.Distance.COSINE) for name, size in vectors.items()
             },
             metadata={MANIFEST_KEY: manifest},
+            **server,
         )
+        if self.server:  # local mode has no payload indexes (it warns and ignores them)
+            for field, schema in PAYLOAD_INDEXES.items():
+                self.client.create_payload_index(self.collection, field, models.PayloadSchemaType(schema), wait=True)
+
+    def vector_sizes(self) -> dict[str, int]:
+        """name -> dimension of each named vector."""
+        config = self.client.get_collection(self.collection).config.params.vectors
+        return {name: params.size for name, params in config.items()} if isinstance(config, dict) else {}
 
     def vector_names(self) -> set[str]:
         config = self.client.get_collection(self.collection).config.params.vectors
@@ -182,13 +206,23 @@ class QdrantStore:
         from threadpoolctl import threadpool_limits
 
         requests = [
-            models.QueryRequest(query=row.tolist(), using=vector_name, limit=limit, with_payload=SEARCH_PAYLOAD)
+            models.QueryRequest(query=row.tolist(), using=vector_name, limit=limit, with_payload=SEARCH_PAYLOAD, params=self._search_params())
             for row in rows
         ]
         # Embedded Qdrant scores with numpy one query at a time, often right after torch encoded it:
         # multi-threaded BLAS only adds overhead there (a server does no BLAS work in this process).
         with threadpool_limits(1, user_api="blas"):
             return [response.points for response in self.client.query_batch_points(self.collection, requests)]
+
+    def _search_params(self) -> Any:
+        """Rescore int8 candidates with the full vectors, over `oversampling` times as many, when quantized."""
+        from qdrant_client import models
+
+        if not self.server or self.settings.quantization == "off":
+            return None
+        return models.SearchParams(
+            quantization=models.QuantizationSearchParams(rescore=True, oversampling=self.settings.oversampling)
+        )
 
     def documents(self, doc_ids: Sequence[str]) -> dict[str, Document]:
         records = self.client.retrieve(self.collection, [point_id(d) for d in doc_ids], with_payload=["doc_id", "title", "text"])

@@ -31,6 +31,7 @@ def fake_server(monkeypatch: pytest.MonkeyPatch):
         mock.get("/collections/tiny/exists").respond(json={"result": {"exists": False}, **OK})
         mock.put("/collections/tiny").respond(json={"result": True, **OK})
         mock.patch("/collections/tiny").respond(json={"result": True, **OK})  # manifest updates
+        mock.put("/collections/tiny/index").respond(json={"result": {"operation_id": 0, "status": "completed"}, **OK})
         mock.post("/collections/tiny/points/scroll").respond(json={"result": {"points": [], "next_page_offset": None}, **OK})
         mock.put("/collections/tiny/points").respond(json={"result": {"operation_id": 1, "status": "completed"}, **OK})
         mock.post("/collections/tiny/points/delete").respond(json={"result": {"operation_id": 2, "status": "completed"}, **OK})
@@ -57,6 +58,9 @@ def test_requests_for_index_creation_upsert_and_search(fake_server, tmp_path: Pa
     (create,) = requests(fake_server, "PUT", "/collections/tiny")
     body = json.loads(create.content)
     assert body["vectors"] == {vector_name(e.spec): {"size": 384, "distance": "Cosine"} for e in minilm_encoders}
+    assert body["hnsw_config"] == {"m": 16, "ef_construct": 100} and "quantization_config" not in body
+    indexes = [json.loads(r.content) for r in requests(fake_server, "PUT", "/collections/tiny/index")]
+    assert [(i["field_name"], i["field_schema"]) for i in indexes] == [("doc_id", "keyword"), ("window", "integer")]
     manifest = body["metadata"]["searchkit"]
     assert manifest["corpus"] == {"name": "tiny", "path": str(tiny_corpus.resolve()), "split": "test", "kind": "BEIR folder", "documents": 7}
     assert {spec: r["fingerprint"] for spec, r in manifest["encoders"].items()} == {e.spec: e.fingerprint for e in minilm_encoders}

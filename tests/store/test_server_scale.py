@@ -1,0 +1,105 @@
+"""A server's own settings (HNSW, int8 quantization, sharding, payload indexes), batched and retried writes,
+and server-side fusion: the HTTP requests qdrant-client sends for us, answered by a fake server (respx)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import respx
+from store.fake_qdrant import URL, FakeQdrant
+
+from searchkit.errors import StoreError
+from searchkit.store import (
+    QdrantStore,
+    ServerSettings,
+    open_store,
+)
+
+pytestmark = pytest.mark.filterwarnings("ignore:Api key is used with an insecure connection")
+
+FAST = dict(backoff=0.0)
+
+
+@pytest.fixture()
+def server(monkeypatch: pytest.MonkeyPatch):
+    for name in [v for v in __import__("os").environ if v.startswith("SEARCHKIT_QDRANT_")]:
+        monkeypatch.delenv(name)
+    with respx.mock(base_url=URL, assert_all_called=False) as mock:
+        yield FakeQdrant(mock)
+
+
+def open_server(tmp_path: Path, settings: ServerSettings | None = None) -> QdrantStore:
+    store = open_store(tmp_path / "tiny", "tiny", URL, settings=settings)
+    assert isinstance(store, QdrantStore)
+    return store
+
+
+def test_collection_gets_hnsw_and_payload_indexes_and_no_quantization_by_default(server: FakeQdrant, tmp_path: Path) -> None:
+    open_server(tmp_path).create({"a": 4}, {"corpus": "x"})
+    (body,) = server.calls("PUT", "/collections/tiny")
+    assert body["hnsw_config"] == {"m": 16, "ef_construct": 100}
+    assert "quantization_config" not in body and "shard_number" not in body and "replication_factor" not in body
+    assert body["vectors"] == {"a": {"size": 4, "distance": "Cosine"}} and body["metadata"] == {"searchkit": {"corpus": "x"}}
+    indexes = server.calls("PUT", "/collections/tiny/index")
+    assert [(i["field_name"], i["field_schema"]) for i in indexes] == [("doc_id", "keyword"), ("window", "integer")]
+
+
+def test_settings_choose_hnsw_int8_quantization_shards_and_replication(server: FakeQdrant, tmp_path: Path) -> None:
+    settings = ServerSettings(hnsw_m=32, ef_construct=256, quantization="int8", shard_number=6, replication_factor=2)
+    store = open_server(tmp_path, settings)
+    store.create({"a": 4}, {})
+    (body,) = server.calls("PUT", "/collections/tiny")
+    assert body["hnsw_config"] == {"m": 32, "ef_construct": 256}
+    assert body["quantization_config"] == {"scalar": {"type": "int8", "quantile": 0.99, "always_ram": True}}
+    assert (body["shard_number"], body["replication_factor"]) == (6, 2)
+
+    # searches over int8 vectors rescore their candidates with the full vectors
+    server.mock.post("/collections/tiny/points/query/batch").respond(json={"result": [{"points": []}], "status": "ok", "time": 0})
+    store.search("a", np.ones(4, dtype=np.float32), k=3, windows=None)
+    (query,) = server.calls("POST", "/points/query/batch")[0]["searches"]
+    assert query["params"] == {"quantization": {"rescore": True, "oversampling": 2.0}}
+
+
+def test_settings_from_the_environment(server: FakeQdrant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SEARCHKIT_QDRANT_HNSW_M", "48")
+    monkeypatch.setenv("SEARCHKIT_QDRANT_QUANTIZATION", "INT8")
+    monkeypatch.setenv("SEARCHKIT_QDRANT_SHARDS", "3")
+    monkeypatch.setenv("SEARCHKIT_QDRANT_REPLICATION", "2")
+    open_server(tmp_path).create({"a": 4}, {})
+    (body,) = server.calls("PUT", "/collections/tiny")
+    assert body["hnsw_config"]["m"] == 48 and body["quantization_config"]["scalar"]["type"] == "int8"
+    assert (body["shard_number"], body["replication_factor"]) == (3, 2)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("SEARCHKIT_QDRANT_HNSW_M", "many", "$SEARCHKIT_QDRANT_HNSW_M must be a whole number, got 'many'"),
+        ("SEARCHKIT_QDRANT_QUANTIZATION", "pq", "$SEARCHKIT_QDRANT_QUANTIZATION must be one of off, int8, got 'pq'"),
+        ("SEARCHKIT_QDRANT_REPLICATION", "0", "server setting replication_factor must be >= 1, got 0"),
+    ],
+)
+def test_bad_settings_are_one_line_before_connecting(server: FakeQdrant, tmp_path: Path, monkeypatch, variable, value, message) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(StoreError) as caught:
+        open_server(tmp_path)
+    assert message in str(caught.value) and "\n" not in str(caught.value)
+    assert not server.mock.calls
+
+
+def test_local_mode_gets_no_server_settings(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "old", "old", kind="local")
+    try:
+        store.create({"a": 4}, {})  # no payload indexes, HNSW or quantization asked of local mode
+        assert isinstance(store, QdrantStore) and not store.server
+    finally:
+        store.close()
+
+
+def test_settings_are_checked() -> None:
+    with pytest.raises(StoreError, match="quantization must be one of off, int8"):
+        ServerSettings(quantization="binary")
+    assert json.dumps(ServerSettings().quantization) == '"off"'
