@@ -25,6 +25,15 @@ if TYPE_CHECKING:
 API_KEY_VARIABLES = ("SEARCHKIT_QDRANT_API_KEY", "QDRANT_API_KEY")
 TIMEOUT_VARIABLE = "SEARCHKIT_QDRANT_TIMEOUT"
 DEFAULT_TIMEOUT = 60  # seconds a server may take to answer one request
+TRANSIENT_STATUSES = (429, 502, 503, 504)  # a busy or restarting server: worth asking again
+
+
+class TransientStoreError(StoreError):
+    """A failure that may pass: the server unreachable, slow, or answering 429/502/503/504."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after  # seconds, when the server said (Retry-After)
 
 
 def connect(storage: Path, url: str | None = None) -> QdrantClient:
@@ -153,6 +162,7 @@ class _Guarded:
 @contextmanager
 def _store_errors(where: str) -> Iterator[None]:
     import httpx
+    from qdrant_client.common.client_exceptions import ResourceExhaustedResponse
     from qdrant_client.http.exceptions import (
         ResponseHandlingException,
         UnexpectedResponse,
@@ -161,11 +171,18 @@ def _store_errors(where: str) -> Iterator[None]:
     try:
         yield
     except UnexpectedResponse as error:
-        raise StoreError(_refused(where, error)) from None
+        kind = TransientStoreError if error.status_code in TRANSIENT_STATUSES else StoreError
+        raise kind(_refused(where, error)) from None
+    except ResourceExhaustedResponse as error:  # a 429 with Retry-After
+        raise TransientStoreError(
+            f"{where} is rate limiting requests (429: {error}); try again later", float(error.retry_after_s)
+        ) from None
     except ResponseHandlingException as error:
-        raise StoreError(_unanswered(where, error.source)) from None
+        kind = TransientStoreError if isinstance(error.source, httpx.TransportError) else StoreError
+        raise kind(_unanswered(where, error.source)) from None
     except (httpx.HTTPError, json.JSONDecodeError) as error:  # a 200 answer that is not JSON is decoded unguarded
-        raise StoreError(_unanswered(where, error)) from None
+        kind = TransientStoreError if isinstance(error, httpx.TransportError) else StoreError
+        raise kind(_unanswered(where, error)) from None
     except sqlite3.Error as error:
         raise StoreError(f"{where}: the storage failed ({error}); free disk space or check the folder, then run again") from None
     except OSError as error:

@@ -1,21 +1,25 @@
 """Qdrant storage: one collection per corpus, one named vector per encoder.
 
 Points have deterministic ids (uuid5 of the document id) and carry the document, a hash of its
-content and the names of the vectors they hold, so indexing can resume and skip unchanged work.
-The searchkit manifest lives in the collection's metadata. On a server, collections get the HNSW,
-quantization, sharding and payload-index settings of `ServerSettings`.
+content and the names of the vectors they hold, so indexing can resume and skip unchanged work,
+and a batch written twice (a retry) leaves one copy of each point. The searchkit manifest lives in
+the collection's metadata. On a server, collections get the HNSW, quantization, sharding and
+payload-index settings of `ServerSettings`, and writes go in batches retried on transient failures.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+import functools
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
 from searchkit.corpus import Document
+from searchkit.errors import StoreError
 from searchkit.store.base import DocumentPoint, PointState, VectorRows, WindowPoint
-from searchkit.store.connection import redact
+from searchkit.store.connection import TransientStoreError, redact
 from searchkit.store.points import (
     MANIFEST_KEY,
     SEARCH_PAYLOAD,
@@ -33,6 +37,7 @@ if TYPE_CHECKING:
 
 EMBEDDED_FOLDER = "qdrant"  # inside an index's folder
 PAYLOAD_INDEXES = {"doc_id": "keyword", "window": "integer"}  # the fields searchkit's filters read
+_T = TypeVar("_T")
 
 
 class QdrantStore:
@@ -127,7 +132,29 @@ class QdrantStore:
             )
             for point in points
         ]
-        self.client.upsert(self.collection, structs, wait=True)
+        self._write(structs)
+
+    def _write(self, structs: list[Any]) -> None:
+        """Upsert in batches of `settings.batch_size`, each retried on transient failures (ids make it idempotent)."""
+        size = self.settings.batch_size
+        for start in range(0, len(structs), size):
+            batch = structs[start : start + size]
+            what = f"writing points {start + 1:,}-{start + len(batch):,} of {len(structs):,}"
+            self._retrying(functools.partial(self.client.upsert, self.collection, batch, wait=True), what)
+
+    def _retrying(self, call: Callable[[], _T], what: str) -> _T:
+        """`call()`, tried `settings.attempts` times with exponential backoff while it fails transiently."""
+        attempts, delay = self.settings.attempts, self.settings.backoff
+        for attempt in range(1, attempts + 1):
+            try:
+                return call()
+            except TransientStoreError as error:
+                if attempt == attempts:
+                    tries = f"{attempts} attempts" if attempts > 1 else "1 attempt"
+                    raise StoreError(f"{what}: {error} (gave up after {tries})") from None
+                time.sleep(max(delay, error.retry_after or 0.0))
+                delay *= 2
+        raise AssertionError("unreachable")
 
     def upsert_windows(self, points: Sequence[WindowPoint]) -> None:
         """Write window points, keeping the vectors other encoders of their scheme already hold there."""
@@ -150,7 +177,7 @@ class QdrantStore:
                     if name not in vectors and name in old:
                         vectors[name], fingerprints[name] = vector, old[name]
             structs.append(models.PointStruct(id=pid, vector=vectors, payload=window_payload(point, fingerprints)))
-        self.client.upsert(self.collection, structs, wait=True)
+        self._write(structs)
 
     def delete_windows(self, doc_ids: Sequence[str] | None = None, *, keep_schemes: Sequence[str] = ()) -> None:
         from qdrant_client import models

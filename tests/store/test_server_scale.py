@@ -6,16 +6,20 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pytest
 import respx
 from store.fake_qdrant import URL, FakeQdrant
 
+from searchkit.corpus import Document
 from searchkit.errors import StoreError
 from searchkit.store import (
+    DocumentPoint,
     QdrantStore,
     ServerSettings,
     open_store,
+    point_id,
 )
 
 pytestmark = pytest.mark.filterwarnings("ignore:Api key is used with an insecure connection")
@@ -29,6 +33,15 @@ def server(monkeypatch: pytest.MonkeyPatch):
         monkeypatch.delenv(name)
     with respx.mock(base_url=URL, assert_all_called=False) as mock:
         yield FakeQdrant(mock)
+
+
+def documents(count: int) -> list[DocumentPoint]:
+    rng = np.random.default_rng(0)
+    points = []
+    for i in range(count):
+        doc = Document(f"d{i:04d}", f"title {i}", f"text {i}")
+        points.append(DocumentPoint(doc, {"a": rng.normal(size=4).tolist()}, {"a": "fp"}))
+    return points
 
 
 def open_server(tmp_path: Path, settings: ServerSettings | None = None) -> QdrantStore:
@@ -97,6 +110,63 @@ def test_local_mode_gets_no_server_settings(tmp_path: Path) -> None:
         assert isinstance(store, QdrantStore) and not store.server
     finally:
         store.close()
+
+
+def test_upserts_go_in_batches(server: FakeQdrant, tmp_path: Path) -> None:
+    store = open_server(tmp_path, ServerSettings(batch_size=100, **FAST))
+    store.create({"a": 4}, {})
+    store.upsert(documents(250))
+    assert [len(b["points"]) for b in server.calls("PUT", "/points")] == [100, 100, 50]
+    assert store.count() == 250
+
+
+def test_a_503_is_retried_with_backoff_and_leaves_each_point_once(server: FakeQdrant, tmp_path: Path, monkeypatch) -> None:
+    slept: list[float] = []
+    monkeypatch.setattr("searchkit.store.qdrant.time.sleep", slept.append)
+    store = open_server(tmp_path, ServerSettings(batch_size=100))
+    store.create({"a": 4}, {})
+    server.failures, server.apply_failed = [503, 502], True  # both writes landed, their answers were lost
+    points = documents(150)
+    store.upsert(points)
+    bodies = server.calls("PUT", "/points")
+    assert [len(b["points"]) for b in bodies] == [100, 100, 100, 50]  # the first batch sent three times
+    assert bodies[0] == bodies[1] == bodies[2]
+    assert slept == [0.5, 1.0]  # exponential backoff
+    held = server.collections["tiny"]["points"]
+    assert sorted(held) == sorted(point_id(p.document.id) for p in points)  # deterministic ids: no duplicates
+    assert {held[point_id(p.document.id)]["payload"]["doc_id"] for p in points} == {p.document.id for p in points}
+    assert store.count() == 150
+
+
+def test_a_connection_error_or_429_is_retried(server: FakeQdrant, tmp_path: Path) -> None:
+    store = open_server(tmp_path, ServerSettings(**FAST))
+    store.create({"a": 4}, {})
+    server.failures = [httpx.ConnectError("connection refused"), 429, 504]
+    store.upsert(documents(3))
+    assert len(server.calls("PUT", "/points")) == 4 and store.count() == 3
+
+
+def test_persistent_failure_is_one_line_after_the_last_attempt(server: FakeQdrant, tmp_path: Path) -> None:
+    store = open_server(tmp_path, ServerSettings(attempts=3, **FAST))
+    store.create({"a": 4}, {})
+    server.failures = [503] * 3
+    with pytest.raises(StoreError) as caught:
+        store.upsert(documents(3))
+    message = str(caught.value)
+    assert message == (
+        f"writing points 1-3 of 3: Qdrant at {URL} failed (503 Service Unavailable: Service Unavailable); "
+        "check the server's log and try again (gave up after 3 attempts)"
+    )
+    assert len(server.calls("PUT", "/points")) == 3
+
+
+def test_a_rejected_write_is_not_retried(server: FakeQdrant, tmp_path: Path) -> None:
+    store = open_server(tmp_path, ServerSettings(**FAST))
+    store.create({"a": 4}, {})
+    server.failures = [400]
+    with pytest.raises(StoreError, match="rejected the request"):
+        store.upsert(documents(3))
+    assert len(server.calls("PUT", "/points")) == 1
 
 
 def test_settings_are_checked() -> None:
