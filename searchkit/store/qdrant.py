@@ -18,6 +18,7 @@ import numpy as np
 
 from searchkit.corpus import Document
 from searchkit.errors import StoreError
+from searchkit.ranking import rank_scores
 from searchkit.store.base import DocumentPoint, PointState, VectorRows, WindowPoint
 from searchkit.store.connection import TransientStoreError, redact
 from searchkit.store.points import (
@@ -240,6 +241,47 @@ class QdrantStore:
         # multi-threaded BLAS only adds overhead there (a server does no BLAS work in this process).
         with threadpool_limits(1, user_api="blas"):
             return [response.points for response in self.client.query_batch_points(self.collection, requests)]
+
+    def fused_search(
+        self, queries: dict[str, np.ndarray], k: int, *, rrf_k: int = 60, depth: int = 100, windows: bool | None = False
+    ) -> list[list[Hit]]:
+        """Top-k documents per query row by reciprocal-rank fusion of several named vectors, fused by the server.
+
+        `queries` maps each vector name to its query rows (one row per query, same queries in the
+        same order). Each vector's top `depth` documents are fused with sum 1 / (rrf_k + rank),
+        rank from 1, as `searchkit.retrieval.hybrid.rrf` does unweighted (Qdrant counts ranks
+        from 0, so it is sent rrf_k + 1), ties by doc id descending. Window points cannot be folded
+        into documents on the server: `windows` True is refused; False fuses documents' own points,
+        None says no window point holds these vectors.
+        """
+        from qdrant_client import models
+
+        if windows:
+            raise StoreError("server-side fusion ranks documents' own points; fuse window (MaxP) rankings locally")
+        if not self.server:
+            raise StoreError("fused_search needs a Qdrant server (embedded storage fuses locally)")
+        if not queries:
+            return []
+        rows = {name: np.atleast_2d(vectors) for name, vectors in queries.items()}
+        count = len(next(iter(rows.values())))
+        if any(len(r) != count for r in rows.values()):
+            raise ValueError("every vector name needs one query row per query")
+        only_documents = None if windows is None else _documents_only()
+        requests = [
+            models.QueryRequest(
+                prefetch=[
+                    models.Prefetch(query=vectors[i].tolist(), using=name, limit=depth, filter=only_documents, params=self._search_params())
+                    for name, vectors in rows.items()
+                ],
+                query=models.RrfQuery(rrf=models.Rrf(k=rrf_k + 1)),
+                limit=depth * len(rows),  # every fused candidate: ties are broken here, then cut to k
+                with_payload=["doc_id"],
+            )
+            for i in range(count)
+        ]
+        answers = self.client.query_batch_points(self.collection, requests)
+        fused = [{p.payload["doc_id"]: float(p.score) for p in answer.points} for answer in answers]
+        return [[Hit(doc_id, score) for doc_id, score in rank_scores(scores)[:k]] for scores in fused]
 
     def _search_params(self) -> Any:
         """Rescore int8 candidates with the full vectors, over `oversampling` times as many, when quantized."""

@@ -4,16 +4,19 @@ and server-side fusion: the HTTP requests qdrant-client sends for us, answered b
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
 import httpx
 import numpy as np
 import pytest
 import respx
+from conftest import QDRANT_URL
 from store.fake_qdrant import URL, FakeQdrant
 
 from searchkit.corpus import Document
 from searchkit.errors import StoreError
+from searchkit.retrieval.hybrid import rrf
 from searchkit.store import (
     DocumentPoint,
     QdrantStore,
@@ -21,6 +24,7 @@ from searchkit.store import (
     open_store,
     point_id,
 )
+from searchkit.types import Hit
 
 pytestmark = pytest.mark.filterwarnings("ignore:Api key is used with an insecure connection")
 
@@ -169,7 +173,53 @@ def test_a_rejected_write_is_not_retried(server: FakeQdrant, tmp_path: Path) -> 
     assert len(server.calls("PUT", "/points")) == 1
 
 
+def test_fused_search_asks_the_server_for_rrf_of_each_vector(server: FakeQdrant, tmp_path: Path) -> None:
+    store = open_server(tmp_path)
+    answer = [  # the server's fused points: "b" and "c" tie, "a" after them
+        {"id": point_id(d), "version": 1, "score": s, "payload": {"doc_id": d}}
+        for d, s in [("b", 1 / 61 + 1 / 62), ("c", 1 / 62 + 1 / 61), ("a", 1 / 63)]
+    ]
+    server.mock.post("/collections/tiny/points/query/batch").respond(json={"result": [{"points": answer}], "status": "ok", "time": 0})
+    queries = {"x": np.array([[1.0, 0, 0, 0]]), "y": np.array([[0, 1.0, 0, 0]])}
+    (hits,) = store.fused_search(queries, k=2, rrf_k=60, depth=50)
+    (request,) = server.calls("POST", "/points/query/batch")[0]["searches"]
+    assert request["query"] == {"rrf": {"k": 61}}  # Qdrant counts ranks from 0: 1 / (60 + rank from 1)
+    assert request["limit"] == 100 and request["with_payload"] == ["doc_id"]
+    only_documents = {"must_not": [{"key": "window", "range": {"gte": 1}}]}
+    assert [(p["using"], p["query"], p["limit"], p["filter"]) for p in request["prefetch"]] == [
+        ("x", [1.0, 0, 0, 0], 50, only_documents),
+        ("y", [0, 1.0, 0, 0], 50, only_documents),
+    ]
+    # ties broken as local RRF breaks them (doc id descending), then cut to k
+    local = rrf([[Hit("c", 0), Hit("b", 0), Hit("a", 0)], [Hit("b", 0), Hit("c", 0)]], k=60, limit=2)
+    assert [h.doc_id for h in hits] == [h.doc_id for h in local] == ["c", "b"]
+
+
+def test_fused_search_refuses_window_rankings(server: FakeQdrant, tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="fuse window"):
+        open_server(tmp_path).fused_search({"x": np.ones((1, 4))}, k=3, windows=True)
+
+
 def test_settings_are_checked() -> None:
     with pytest.raises(StoreError, match="quantization must be one of off, int8"):
         ServerSettings(quantization="binary")
     assert json.dumps(ServerSettings().quantization) == '"off"'
+
+
+@pytest.mark.skipif(not QDRANT_URL, reason="set QDRANT_URL to test against a real Qdrant server")
+def test_real_server_fuses_as_local_rrf_does(tmp_path: Path) -> None:
+    name = f"searchkit-test-{uuid.uuid4().hex[:8]}"
+    rng = np.random.default_rng(1)
+    points = [DocumentPoint(Document(f"d{i:03d}", "", ""), {"x": rng.normal(size=8).tolist(), "y": rng.normal(size=8).tolist()}, {}) for i in range(200)]
+    store = open_store(tmp_path / name, name, QDRANT_URL, settings=ServerSettings(batch_size=64))
+    try:
+        store.create({"x": 8, "y": 8}, {})
+        store.upsert(points)
+        queries = {"x": rng.normal(size=(3, 8)), "y": rng.normal(size=(3, 8))}
+        fused = store.fused_search(queries, k=10, rrf_k=60, depth=30, windows=None)
+        parts = [store.search(n, q.astype(np.float32), k=30, windows=None) for n, q in queries.items()]
+        local = [rrf(rankings, k=60, limit=10) for rankings in zip(*parts)]
+        assert [[h.doc_id for h in hits] for hits in fused] == [[h.doc_id for h in hits] for hits in local]
+    finally:
+        store.client.delete_collection(name)
+        store.close()
