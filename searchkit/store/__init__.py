@@ -17,9 +17,10 @@ from searchkit.store.base import (
     VectorStore,
     WindowPoint,
 )
-from searchkit.store.connection import check_server, connect
+from searchkit.store.connection import check_server, connect, redact
 from searchkit.store.convert import BACKUP_FOLDER, MIGRATE_COMMAND, convert_local_index
 from searchkit.store.edge import EDGE_FOLDER, EdgeStore
+from searchkit.store.migrate import copy_to_embedded, copy_to_server
 from searchkit.store.points import point_id
 from searchkit.store.qdrant import EMBEDDED_FOLDER, QdrantStore
 from searchkit.store.settings import ServerSettings
@@ -41,10 +42,13 @@ __all__ = [
     "WindowPoint",
     "check_server",
     "convert_local_index",
+    "copy_to_embedded",
+    "copy_to_server",
     "embedded_kind",
     "holds_embedded_store",
     "open_store",
     "point_id",
+    "redact",
 ]
 
 

@@ -135,6 +135,25 @@ class QdrantStore:
         ]
         self._write(structs)
 
+    def upsert_records(self, records: Sequence[tuple[str, dict[str, Any], dict[str, Any]]]) -> None:
+        """Write points as they are given (id, named vectors, payload): for copying a store."""
+        from qdrant_client import models
+
+        self._write([models.PointStruct(id=pid, vector=vectors, payload=payload) for pid, vectors, payload in records])
+
+    def records(self) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
+        """(id, named vectors, payload) of every point, windows included: for copying a store."""
+        offset = None
+        while True:
+            scroll = functools.partial(
+                self.client.scroll, self.collection, limit=self.settings.batch_size, offset=offset, with_payload=True, with_vectors=True
+            )
+            records, offset = self._retrying(scroll, "reading points")
+            for record in records:
+                yield str(record.id), dict(record.vector) if isinstance(record.vector, dict) else {}, record.payload or {}
+            if offset is None:
+                return
+
     def _write(self, structs: list[Any]) -> None:
         """Upsert in batches of `settings.batch_size`, each retried on transient failures (ids make it idempotent)."""
         size = self.settings.batch_size

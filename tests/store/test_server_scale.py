@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 import respx
 from conftest import QDRANT_URL
-from store.fake_qdrant import URL, FakeQdrant
 
 from searchkit.corpus import Document
 from searchkit.errors import StoreError
@@ -25,6 +24,7 @@ from searchkit.store import (
     point_id,
 )
 from searchkit.types import Hit
+from store.fake_qdrant import URL, FakeQdrant
 
 pytestmark = pytest.mark.filterwarnings("ignore:Api key is used with an insecure connection")
 
