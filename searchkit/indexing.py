@@ -191,6 +191,8 @@ def index_corpus(
     finally:
         manifest = _record_coverage(index, manifest)  # also when interrupted: what was written counts
     report.long_documents = {spec: manifest.encoders[spec].long_documents for spec in records}
+    if not report.cancelled and hasattr(index.store, "optimize"):  # edge: HNSW once large (store/edge.py OPTIMIZE_FROM)
+        index.store.optimize()
     report.from_cache = cache.hits if cache is not None else 0
     report.seconds = time.perf_counter() - started
     return report
