@@ -8,7 +8,7 @@ the same way. For every kind and size a fresh process builds the index (ingest p
 another opens it and answers the queries (open time, p50/p95 of one query over the three vectors,
 peak resident memory); recall@10 is against exact cosine top-10 in numpy. `edge-hnsw` is edge
 after `optimize(force=True)` (HNSW m 32 / ef_construct 200 and int8 vectors on the large segments, searched
-with EdgeStore's ef 256 and int8 rescoring); `edge` is left plain, searched exactly. Writes scale_store.md and scale_store.json.
+with EdgeStore's ef 512 and int8 rescoring); `edge` is left plain, searched exactly. Writes scale_store.md and scale_store.json.
 """
 
 from __future__ import annotations
