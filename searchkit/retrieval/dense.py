@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -16,7 +17,25 @@ from searchkit.types import Hit
 LongDocs = Literal["maxp", "first"]
 
 
-class DenseRetriever:
+class QueryEncoding(ABC):
+    """`search` and `search_many` for a retriever that answers from its encoder's query vectors."""
+
+    encoder: Encoder
+    batch_size: int
+
+    @abstractmethod
+    def search_vectors(self, vectors: np.ndarray, k: int = 10) -> list[list[Hit]]: ...
+
+    def search(self, query: str, k: int = 10) -> list[Hit]:
+        return self.search_many([query], k)[0]
+
+    def search_many(self, queries: Sequence[str], k: int = 10) -> list[list[Hit]]:
+        if not queries:
+            return []
+        return self.search_vectors(self.encoder.encode(list(queries), "query", self.batch_size), k)
+
+
+class DenseRetriever(QueryEncoding):
     """Searches the vectors `encoder` wrote into `index` (checked against the manifest).
 
     `long_docs` says how a long document scores: "maxp", by its best window (the default where
@@ -41,14 +60,6 @@ class DenseRetriever:
         self.windows: bool | None = (self.long_docs == "maxp") if stored else None
         self.name = encoder.spec if self.long_docs == default or indexed == "whole" else f"{encoder.spec}@{self.long_docs}"
         self.batch_size = batch_size
-
-    def search(self, query: str, k: int = 10) -> list[Hit]:
-        return self.search_many([query], k)[0]
-
-    def search_many(self, queries: Sequence[str], k: int = 10) -> list[list[Hit]]:
-        if not queries:
-            return []
-        return self.search_vectors(self.encoder.encode(list(queries), "query", self.batch_size), k)
 
     def search_vectors(self, vectors: np.ndarray, k: int = 10) -> list[list[Hit]]:
         return self.index.store.search(self.record.vector, vectors, k, windows=self.windows)

@@ -17,14 +17,14 @@ import numpy as np
 
 from searchkit.encoders.whitening import apply_whitening, fit_whitening
 from searchkit.index import EncoderRecord, Index
-from searchkit.retrieval.dense import DenseRetriever
+from searchkit.retrieval.dense import DenseRetriever, QueryEncoding
 from searchkit.types import Hit
 
 WHITENING_FOLDER = "whitening"  # in the index's folder: one .npz per vector name
 SUFFIX = "+whiten"
 
 
-class WhitenedRetriever:
+class WhitenedRetriever(QueryEncoding):
     """`dense`'s encoder and stored vectors, whitened: named like it with `+whiten`."""
 
     def __init__(self, dense: DenseRetriever) -> None:
@@ -47,14 +47,6 @@ class WhitenedRetriever:
         """Vectors of this encoder, whitened as this index's documents are."""
         mu, w, _ = self._whitening()
         return apply_whitening(np.atleast_2d(vectors), mu, w)
-
-    def search(self, query: str, k: int = 10) -> list[Hit]:
-        return self.search_many([query], k)[0]
-
-    def search_many(self, queries: Sequence[str], k: int = 10) -> list[list[Hit]]:
-        if not queries:
-            return []
-        return self.search_vectors(self.encoder.encode(list(queries), "query", self.batch_size), k)
 
     def search_vectors(self, vectors: np.ndarray, k: int = 10) -> list[list[Hit]]:
         doc_ids, spans, matrix = self._whitened_rows()
