@@ -17,7 +17,9 @@ from conftest import (
 )
 
 from searchkit.cli import main
+from searchkit.errors import SearchkitError
 from searchkit.evaluation import read_trec_run
+from searchkit.index import Index
 from searchkit.judgments import Judgments
 
 
@@ -267,3 +269,12 @@ def test_eval_plot_that_cannot_be_drawn_keeps_the_results(tmp_path: Path, tiny_c
     assert "nDCG@10" in printed.out
     assert f"could not write the plot {plot}: {plot.parent}: File exists" in printed.err
     assert read_trec_run(out / "runs" / "bm25.trec").keys() == {"q1", "q2", "q3"}
+
+
+def test_a_folder_that_merely_holds_an_edge_folder_is_no_index(tmp_path: Path, tiny_corpus: Path) -> None:
+    """`--name ..` from a folder whose parent happens to hold `edge/` must still be refused as a name."""
+    (tmp_path / "edge").mkdir()
+    (tmp_path / "qdrant").mkdir()
+    assert not Index.is_index_folder(tmp_path)
+    with pytest.raises(SearchkitError, match="cannot name an index"):
+        Index.locate(str(tmp_path / "sub" / ".."), tmp_path / "home")

@@ -202,10 +202,9 @@ def generated_corpus(path: Path, count: int) -> Path:
     return path
 
 
-def points_written(storage: Path) -> bool:
-    """Whether an edge shard that another process holds has points: its write-ahead log grew past the
-    few blocks that creating the shard and its payload indexes take (a chunk of points takes far more)."""
-    return sum(path.stat().st_blocks * 512 for path in storage.glob("*/wal/*")) > 64 * 1024
+def log_bytes(storage: Path) -> int:
+    """The size of the write-ahead log of an edge shard that another process holds."""
+    return sum(path.stat().st_blocks * 512 for path in storage.glob("*/wal/*"))
 
 
 def test_resume_after_sigkill(tmp_path: Path, minilm_encoders) -> None:
@@ -213,17 +212,22 @@ def test_resume_after_sigkill(tmp_path: Path, minilm_encoders) -> None:
     path = generated_corpus(tmp_path / "generated.jsonl", total)
     home = tmp_path / "killed"
     process = subprocess.Popen(
-        [sys.executable, "-m", "searchkit", "index", str(path), "--home", str(home), "--batch-size", "8",
+        [sys.executable, "-m", "searchkit", "index", str(path), "--home", str(home), "--batch-size", "1",
          "--encoders", MINILM_SPECS],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.monotonic() + 240
-        while not points_written(home / "generated" / "edge"):
+        # Points are written once the log grows past the few blocks that creating the shard takes; the kill
+        # comes when it has stopped growing (the first chunk written) while the next chunk encodes, one
+        # text per forward pass: 128 of them take seconds.
+        deadline, size, steady = time.monotonic() + 240, 0, 0
+        while size <= 64 * 1024 or steady < 5:
             assert process.poll() is None, process.stderr.read().decode()
             assert time.monotonic() < deadline, "no points written in time"
             time.sleep(0.1)
+            grown = log_bytes(home / "generated" / "edge")
+            steady, size = (steady + 1 if grown == size else 0), grown
         process.send_signal(signal.SIGKILL)
     finally:
         process.kill()

@@ -79,11 +79,17 @@ def open_store(
 
 
 def embedded_kind(folder: Path) -> str | None:
-    """The kind of embedded storage in an index folder ("edge" or "local"), None if it holds none."""
-    if (folder / EDGE_FOLDER).is_dir():
-        return "edge"
-    if (folder / EMBEDDED_FOLDER).is_dir():
-        return "local"
+    """The kind of embedded storage in an index folder ("edge" or "local"), None if it holds none.
+
+    Known by the files searchkit writes (an edge manifest, local mode's meta.json), not by a folder
+    name alone: any folder may happen to hold a folder called `edge`."""
+    try:
+        if any((folder / EDGE_FOLDER).glob("*.manifest.json")):
+            return "edge"
+        if (folder / EMBEDDED_FOLDER / "meta.json").is_file():
+            return "local"
+    except OSError:  # an unreadable folder holds no index we can open
+        return None
     return None
 
 
