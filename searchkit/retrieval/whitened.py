@@ -18,6 +18,7 @@ import numpy as np
 from searchkit.encoders.whitening import apply_whitening, fit_whitening
 from searchkit.index import EncoderRecord, Index
 from searchkit.retrieval.dense import DenseRetriever, QueryEncoding
+from searchkit.store import VectorRows
 from searchkit.types import Hit
 
 WHITENING_FOLDER = "whitening"  # in the index's folder: one .npz per vector name
@@ -32,8 +33,9 @@ class WhitenedRetriever(QueryEncoding):
         self.encoder = dense.encoder
         self.batch_size = dense.batch_size
         self.name = dense.name + SUFFIX
+        self._stored: VectorRows | None = None  # read from the store once: the fit and the search both use it
         self._fitted: tuple[np.ndarray, np.ndarray, int] | None = None  # (mu, W, documents fitted to)
-        self._rows: tuple[list[str], list[tuple[int, int] | None], np.ndarray] | None = None
+        self._whitened: np.ndarray | None = None
 
     @property
     def index(self) -> Index:
@@ -49,9 +51,11 @@ class WhitenedRetriever(QueryEncoding):
         return apply_whitening(np.atleast_2d(vectors), mu, w)
 
     def search_vectors(self, vectors: np.ndarray, k: int = 10) -> list[list[Hit]]:
-        doc_ids, spans, matrix = self._whitened_rows()
-        scores = self.whiten(vectors) @ matrix.T
-        return [_best_per_document(row, doc_ids, spans, k) for row in scores]
+        stored = self._rows()
+        if self._whitened is None:
+            self._whitened = self.whiten(stored.matrix)
+        scores = self.whiten(vectors) @ self._whitened.T
+        return [_best_per_document(row, stored.doc_ids, stored.spans, k) for row in scores]
 
     def describe(self) -> dict[str, Any]:
         _, w, fitted_to = self._whitening()
@@ -60,33 +64,37 @@ class WhitenedRetriever(QueryEncoding):
             "whitening": {"fitted_to": f"{fitted_to} indexed documents' starts", "dimensions": int(w.shape[1])},
         }
 
+    def _rows(self) -> VectorRows:
+        if self._stored is None:
+            self._stored = self.index.store.export(self.record.vector, windows=bool(self.dense.windows))
+        return self._stored
+
     def _whitening(self) -> tuple[np.ndarray, np.ndarray, int]:
         if self._fitted is None:
-            self._fitted = fitted_whitening(self.index, self.record.vector, self.record.fingerprint)
+            stored = self._rows()
+            starts = [row for row, span in enumerate(stored.spans) if span is None]  # documents' own points
+            doc_ids = [stored.doc_ids[row] for row in starts]
+            self._fitted = fitted_whitening(self.index, self.record, doc_ids, stored.matrix[starts])
         return self._fitted
 
-    def _whitened_rows(self) -> tuple[list[str], list[tuple[int, int] | None], np.ndarray]:
-        if self._rows is None:
-            rows = self.index.store.export(self.record.vector, windows=bool(self.dense.windows))
-            self._rows = rows.doc_ids, rows.spans, self.whiten(rows.matrix)
-        return self._rows
 
-
-def fitted_whitening(index: Index, vector: str, fingerprint: str) -> tuple[np.ndarray, np.ndarray, int]:
-    """(mu, W, documents) of `vector` in `index`: read from its folder, or fitted and saved there."""
-    rows = index.store.export(vector)
-    key = _fit_key(fingerprint, rows.doc_ids)
-    path = whitening_path(index.folder, vector)
+def fitted_whitening(
+    index: Index, record: EncoderRecord, doc_ids: Sequence[str], starts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """(mu, W, documents) for the vectors of the documents' starts: read from the index folder, or fitted
+    to `starts` and saved there."""
+    key = _fit_key(record.fingerprint, doc_ids)
+    path = whitening_path(index.folder, record.vector)
     if path.is_file():
         with np.load(path, allow_pickle=False) as saved:
             if str(saved["key"]) == key:
-                return saved["mu"], saved["w"], len(rows.doc_ids)
-    mu, w = fit_whitening(rows.matrix)
+                return saved["mu"], saved["w"], len(doc_ids)
+    mu, w = fit_whitening(starts)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial.npz")
     np.savez(partial, key=np.array(key), mu=mu, w=w)
     partial.replace(path)
-    return mu, w, len(rows.doc_ids)
+    return mu, w, len(doc_ids)
 
 
 def whitening_path(folder: Path, vector: str) -> Path:
