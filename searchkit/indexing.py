@@ -94,7 +94,7 @@ def build_index(
     """
     loaded = load_encoders(encoders, allow_pickle=allow_pickle, precision=precision)
     with Index.open(name or corpus.name, home=home, url=url, create=True) as index:
-        cache = EmbeddingCache(cache_folder(home)) if use_cache else None
+        cache = EmbeddingCache(cache_folder(home)) if use_cache and loaded else None  # nothing to encode: no cache file
         try:
             return index_corpus(
                 corpus, loaded, index, long_docs=long_docs, stride=stride, window_title=window_title,
