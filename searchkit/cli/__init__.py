@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import os
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
@@ -67,6 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SearchkitError as error:
         print(f"searchkit: error: {printable(str(error))}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # the reader stopped early (`| head`): nothing went wrong here
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes stdout
+        return 0
     except OSError as error:  # a file that cannot be read or written: permissions, a full disk
         where = f"{error.filename}: " if error.filename else ""
         if error.errno == errno.ENOSPC:

@@ -103,3 +103,19 @@ def test_a_file_of_queries_is_answered_in_one_run(tiny_index_home: Path, tiny_co
 def test_query_file_errors(tiny_index_home: Path, capsys, argv: list[str], message: str) -> None:
     assert main(["search", "tiny", *argv, "--home", str(tiny_index_home)]) == 1
     assert message in capsys.readouterr().err
+
+
+def test_a_reader_that_stops_early_is_no_error(tiny_index_home: Path, tmp_path: Path) -> None:
+    """`searchkit search ... | head -1`: the closed pipe ends the command quietly."""
+    import subprocess
+    import sys
+
+    queries = tmp_path / "queries.txt"
+    queries.write_text("guitar\n" * 2000, encoding="utf-8")  # far more output than a pipe buffers
+    command = [sys.executable, "-m", "searchkit", "search", "tiny", "--queries", str(queries), "--home", str(tiny_index_home),
+               "--encoders", "", "--bm25", "--json", "-k", "7"]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.readline()
+    process.stdout.close()
+    assert process.wait(timeout=120) == 0
+    assert b"error" not in process.stderr.read()
