@@ -64,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
             f"--qdrant-url (the embedded copy is untouched: delete {where}/edge once the server's works)"
         )
         return 0
+    if embedded_kind(folder) is None:
+        raise SearchkitError(f"no index {name!r} at {where}; give an index name under --home, or an index folder")
     if embedded_kind(folder) != "local":
         raise SearchkitError(f"{where} holds no index in the old embedded storage; nothing to convert")
     points = convert_local_index(folder)
