@@ -76,6 +76,7 @@ def build(folder: Path, kind: str, size: int) -> dict:
             for i in range(start, min(start + BATCH, size))
         ]
         store.upsert(points)
+    store.flush()  # durable, as `index_corpus` leaves each chunk
     ingest = time.perf_counter() - started
     optimize = 0.0
     if kind == "edge-hnsw":

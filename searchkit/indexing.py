@@ -367,3 +367,4 @@ def _write_chunk(
         spans = {name: span for name, span in old.spans.items() if name in fingerprints} | encoded.spans[row]
         points.append(DocumentPoint(doc, vectors, fingerprints, windows, spans))
     index.store.upsert(points)
+    index.store.flush()

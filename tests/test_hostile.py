@@ -137,10 +137,10 @@ def damage_shard_config(folder: Path) -> list[Path]:
     return [folder / "edge" / "tiny" / "edge_config.json"]
 
 
-def damage_write_ahead_log(folder: Path) -> list[Path]:
-    parts = [part for part in (folder / "edge" / "tiny" / "wal").iterdir() if part.is_file()]
+def damage_segment(folder: Path) -> list[Path]:
+    parts = list((folder / "edge" / "tiny" / "segments").glob("*/segment.json"))
     for part in parts:
-        part.write_bytes(b"\x13" * 4096)
+        part.write_bytes(b"\x13" * 64)
     return parts
 
 
@@ -161,7 +161,7 @@ DAMAGE = {
     "manifest truncated": (damage_manifest_truncated, "the manifest of index 'tiny' is damaged (JSONDecodeError"),
     "manifest emptied": (damage_manifest_emptied, "the manifest of index 'tiny' is damaged (JSONDecodeError"),
     "shard config": (damage_shard_config, "is damaged and cannot be read (Exception"),
-    "write-ahead log": (damage_write_ahead_log, "is damaged and cannot be read (Exception"),
+    "segment": (damage_segment, "is damaged and cannot be read (Exception"),
     "manifest fields": (damage_manifest, "the manifest of index 'tiny'"),
     "manifest type": (damage_manifest_type, "the manifest of index 'tiny'"),
 }

@@ -28,6 +28,7 @@ from searchkit.index import Index, vector_name
 from searchkit.indexing import index_corpus
 from searchkit.retrieval import DenseRetriever
 from searchkit.store import point_id
+from searchkit.store.points import point_state
 
 SPECS = MINILM_SPECS.split(",")
 
@@ -76,7 +77,7 @@ def test_adding_an_encoder_encodes_only_that_encoder(tmp_path: Path, tiny_corpus
         # kept, not re-encoded (Qdrant re-normalizes cosine vectors on upsert: equal up to rounding)
         np.testing.assert_allclose(vectors[sbert], sbert_only[point_id(doc.id)][1][sbert], atol=1e-7)
         np.testing.assert_allclose(vectors[vector_name("cls:minilm")], expected_cls[row], atol=1e-5)
-        assert payload["vectors"] == {vector_name(s): encoders[s].fingerprint for s in SPECS}
+        assert point_state(payload).vectors == {vector_name(s): encoders[s].fingerprint for s in SPECS}
 
 
 def test_changed_document_reencoded_and_removed_document_deleted(
@@ -202,9 +203,9 @@ def generated_corpus(path: Path, count: int) -> Path:
     return path
 
 
-def log_bytes(storage: Path) -> int:
-    """The size of the write-ahead log of an edge shard that another process holds."""
-    return sum(path.stat().st_blocks * 512 for path in storage.glob("*/wal/*"))
+def flushed_ids(storage: Path) -> int:
+    """The size of the flushed id mappings of an edge shard that another process holds: it grows on each flush."""
+    return sum(path.stat().st_size for path in storage.glob("*/segments/*/mutable_id_tracker.mappings"))
 
 
 def test_resume_after_sigkill(tmp_path: Path, minilm_encoders) -> None:
@@ -218,15 +219,14 @@ def test_resume_after_sigkill(tmp_path: Path, minilm_encoders) -> None:
         stderr=subprocess.PIPE,
     )
     try:
-        # Points are written once the log grows past the few blocks that creating the shard takes; the kill
-        # comes when it has stopped growing (the first chunk written) while the next chunk encodes, one
-        # text per forward pass: 128 of them take seconds.
+        # The kill comes once a chunk's points are flushed and no more are (the next chunk encodes, one text
+        # per forward pass: 128 of them take seconds).
         deadline, size, steady = time.monotonic() + 240, 0, 0
-        while size <= 64 * 1024 or steady < 5:
+        while size == 0 or steady < 5:
             assert process.poll() is None, process.stderr.read().decode()
             assert time.monotonic() < deadline, "no points written in time"
             time.sleep(0.1)
-            grown = log_bytes(home / "generated" / "edge")
+            grown = flushed_ids(home / "generated" / "edge")
             steady, size = (steady + 1 if grown == size else 0), grown
         process.send_signal(signal.SIGKILL)
     finally:
@@ -265,5 +265,5 @@ def test_encoder_whose_model_changed_is_reencoded(tmp_path: Path, tiny_corpus: P
         assert index.record_for(changed).dimension == 32
         points = index_snapshot(index)
         hits = DenseRetriever(index, changed).search(corpus.documents["violin"].content, k=1)
-    assert all(len(vectors[name]) == 32 and payload["vectors"] == {name: changed.fingerprint} for payload, vectors in points.values())
+    assert all(len(vectors[name]) == 32 and point_state(payload).vectors == {name: changed.fingerprint} for payload, vectors in points.values())
     assert hits[0].doc_id == "violin"

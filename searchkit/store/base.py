@@ -114,4 +114,7 @@ class VectorStore(Protocol):
 
     def documents(self, doc_ids: Sequence[str]) -> dict[str, Document]: ...
 
+    def flush(self) -> None:
+        """Make the writes so far durable (a store that persists every request has nothing to do)."""
+
     def close(self) -> None: ...

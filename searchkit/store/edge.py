@@ -1,9 +1,12 @@
 """Embedded storage on Qdrant's own engine (qdrant-edge): one shard per index, in the index's folder.
 
 `<index>/edge/<collection>/` is the shard (JSON configs, memory-mapped vectors, LZ4-compressed JSON
-payloads, a write-ahead log: nothing is pickled), `<collection>.manifest.json` beside it holds the
-searchkit manifest (a shard has no collection metadata), and `.lock` keeps a second process out.
-Points and payloads are those `QdrantStore` writes, so both stores answer alike.
+payloads: nothing is pickled), `<collection>.manifest.json` beside it holds the searchkit manifest
+(a shard has no collection metadata), and `.lock` keeps a second process out. Points and payloads
+are those `QdrantStore` writes, so both stores answer alike.
+
+Shards are created without a write-ahead log (it doubled the cost of a write, benchmarks/scale_store.py):
+writes are durable once `flush` or `close` returns, and `index_corpus` flushes each chunk it writes.
 """
 
 from __future__ import annotations
@@ -25,8 +28,10 @@ from searchkit.store.base import DocumentPoint, PointState, VectorRows, WindowPo
 from searchkit.store.connection import damaged, locked, make_folder
 from searchkit.store.points import (
     SEARCH_PAYLOAD,
+    STATE_PAYLOAD,
     document_payload,
     point_id,
+    point_state,
     search_documents,
     window_payload,
     window_point_id,
@@ -99,7 +104,8 @@ class EdgeStore:
             sparse_vectors=sparse,
             hnsw_config=HnswIndexConfig(m=HNSW_M, ef_construct=HNSW_EF_CONSTRUCT, full_scan_threshold=10_000),
             quantization_config=ScalarQuantizationConfig(ScalarType.Int8, quantile=0.99, always_ram=True),
-        )  # both built only by `optimize`
+            wal_enabled=False,
+        )  # HNSW and int8 copies are built only by `optimize`
         self.update_manifest(manifest)
         with self._errors():
             self._shard = EdgeShard.create(str(self._path), config)
@@ -158,15 +164,7 @@ class EdgeStore:
             return self.shard.count(CountRequest(exact=True, filter=_documents_only()))
 
     def states(self) -> dict[str, PointState]:
-        return {
-            payload["doc_id"]: PointState(
-                payload["hash"],
-                dict(payload.get("vectors") or {}),
-                dict(payload.get("windows") or {}),
-                {name: (span[0], span[1]) for name, span in (payload.get("spans") or {}).items()},
-            )
-            for payload, _ in self._scroll(["doc_id", "hash", "vectors", "windows", "spans"], False, _documents_only())
-        }
+        return {payload["doc_id"]: point_state(payload) for payload, _ in self._scroll(STATE_PAYLOAD, False, _documents_only())}
 
     def upsert(self, points: Sequence[DocumentPoint]) -> None:
         from qdrant_edge import Point, UpdateOperation
@@ -275,6 +273,10 @@ class EdgeStore:
             if not force and self.shard.count(CountRequest(exact=True)) < OPTIMIZE_FROM:
                 return False
             return bool(self.shard.optimize())
+
+    def flush(self) -> None:
+        with self._errors():
+            self.shard.flush()
 
     def close(self) -> None:
         try:

@@ -24,8 +24,10 @@ from searchkit.store.connection import TransientStoreError, redact
 from searchkit.store.points import (
     MANIFEST_KEY,
     SEARCH_PAYLOAD,
+    STATE_PAYLOAD,
     document_payload,
     point_id,
+    point_state,
     search_documents,
     window_payload,
     window_point_id,
@@ -112,15 +114,7 @@ class QdrantStore:
         return self.client.count(self.collection, count_filter=_documents_only(), exact=True).count
 
     def states(self) -> dict[str, PointState]:
-        return {
-            payload["doc_id"]: PointState(
-                payload["hash"],
-                dict(payload.get("vectors") or {}),
-                dict(payload.get("windows") or {}),
-                {name: (span[0], span[1]) for name, span in (payload.get("spans") or {}).items()},
-            )
-            for payload in self._scroll_payloads(["doc_id", "hash", "vectors", "windows", "spans"], _documents_only())
-        }
+        return {payload["doc_id"]: point_state(payload) for payload in self._scroll_payloads(STATE_PAYLOAD, _documents_only())}
 
     def upsert(self, points: Sequence[DocumentPoint]) -> None:
         from qdrant_client import models
@@ -315,6 +309,9 @@ class QdrantStore:
     def documents(self, doc_ids: Sequence[str]) -> dict[str, Document]:
         records = self.client.retrieve(self.collection, [point_id(d) for d in doc_ids], with_payload=["doc_id", "title", "text"])
         return {r.payload["doc_id"]: Document(r.payload["doc_id"], r.payload["title"], r.payload["text"]) for r in records}
+
+    def flush(self) -> None:
+        """Nothing to do: a server, and local mode, persist every request."""
 
     def close(self) -> None:
         self.client.close()

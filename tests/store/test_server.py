@@ -17,6 +17,7 @@ from searchkit.index import Index, vector_name
 from searchkit.indexing import index_corpus
 from searchkit.retrieval import DenseRetriever
 from searchkit.store import point_id
+from searchkit.store.points import point_state
 
 URL = "http://qdrant.test:6333"
 OK = {"status": "ok", "time": 0.0}
@@ -70,9 +71,10 @@ def test_requests_for_index_creation_upsert_and_search(fake_server, tmp_path: Pa
     for point in points:
         doc = corpus.documents[point["payload"]["doc_id"]]
         assert point["id"] == point_id(doc.id) and uuid.UUID(point["id"]).version == 5
-        assert set(point["payload"]) == {"doc_id", "title", "text", "hash", "vectors", "windows", "spans"}
+        assert set(point["payload"]) == {"doc_id", "title", "text", "state", "windows"}
         assert (point["payload"]["title"], point["payload"]["text"]) == (doc.title, doc.text)
-        assert point["payload"]["vectors"] == {vector_name(e.spec): e.fingerprint for e in minilm_encoders}
+        state = point_state(point["payload"])
+        assert (state.content_hash, state.vectors) == (doc.content_hash, {vector_name(e.spec): e.fingerprint for e in minilm_encoders})
         np.testing.assert_allclose(point["vector"][vector_name(sbert.spec)], sbert.encode([doc.content])[0], atol=1e-5)
 
     (search,) = requests(fake_server, "POST", "/collections/tiny/points/query/batch")
