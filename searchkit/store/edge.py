@@ -70,6 +70,7 @@ class EdgeStore:
         if self._path.is_dir():
             from qdrant_edge import EdgeShard
 
+            _read_ahead(self._path)
             try:
                 self._shard = EdgeShard.load(str(self._path))
             except Exception as error:  # edge raises bare Exceptions: a shard that does not load is damaged
@@ -93,11 +94,12 @@ class EdgeStore:
             EdgeSparseVectorParams,
             EdgeVectorParams,
             HnswIndexConfig,
+            Memory,
             ScalarQuantizationConfig,
             ScalarType,
         )
 
-        dense = {name: EdgeVectorParams(size=size, distance=Distance.Cosine) for name, size in vectors.items()}
+        dense = {name: EdgeVectorParams(size=size, distance=Distance.Cosine, memory=Memory.Cold) for name, size in vectors.items()}
         sparse = {} if dense else {_NO_DENSE_VECTORS: EdgeSparseVectorParams()}
         config = EdgeConfig(
             vectors=dense,
@@ -332,6 +334,25 @@ def _lock(root: Path) -> int:
         os.close(handle)
         raise locked(root) from None
     return handle
+
+
+def _read_ahead(shard: Path) -> None:
+    """Read the shard's files once, in large blocks, so that loading it copies from the page cache.
+
+    Edge drops its files from the page cache after loading them into memory, and the next load then
+    faults them in a 4 KiB page at a time (40 MB/s on this machine's disk, against 500 MB/s read
+    whole): at 100k documents, 4.1 s to open against 0.4 s. Float32 vectors (`matrix.dat`) stay on
+    disk (`Memory.Cold`): only a search's rescoring reads them, a few at a time.
+    """
+    for path in shard.rglob("*"):
+        if path.name == "matrix.dat" or not path.is_file():
+            continue
+        try:
+            with path.open("rb", buffering=0) as file:
+                while file.read(1 << 22):
+                    pass
+        except OSError:
+            pass  # the load that follows says what is wrong
 
 
 def _search_params() -> Any:
