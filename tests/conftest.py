@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
@@ -16,6 +17,9 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# Query exports (searchkit.encoders.onnx) live in the user's cache: the tests get their own, made once per session.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="searchkit-tests-cache-")
+atexit.register(shutil.rmtree, os.environ["XDG_CACHE_HOME"], ignore_errors=True)
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO_CORPUS = REPO / "corpora" / "demo"
@@ -47,6 +51,16 @@ def minilm_encoders():
     from searchkit.encoders import load_encoders
 
     return load_encoders(MINILM_SPECS)
+
+
+@pytest.fixture(scope="session")
+def minilm_query_export(minilm_encoders) -> Path:
+    """The packaged MiniLM exported for torch-free queries, in the tests' cache."""
+    from searchkit.encoders.onnx import export_for_queries
+
+    folder = export_for_queries(minilm_encoders[0].backbone)
+    assert folder is not None
+    return folder
 
 
 def write_beir(folder: Path, docs: list[dict], queries: list[dict], qrels: list[tuple[str, str, int]]) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import math
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -234,7 +235,12 @@ def rrf_weights(args: argparse.Namespace) -> list[float] | None:
 
 
 def open_retrievers_from_args(
-    args: argparse.Namespace, index: Index, encoders: str | Sequence[str] | None, corpus: Corpus | None = None
+    args: argparse.Namespace,
+    index: Index,
+    encoders: str | Sequence[str] | None,
+    corpus: Corpus | None = None,
+    *,
+    query_exports: bool = False,
 ) -> list[Retriever]:
     from searchkit.retrieval import open_retrievers
 
@@ -253,6 +259,7 @@ def open_retrievers_from_args(
         allow_pickle=args.allow_pickle,
         whiten=args.whiten,
         precision=args.precision,
+        query_exports=query_exports,
     )
     if not retrievers:
         raise SearchkitError("no retriever to run: name encoders with --encoders, or add --bm25 or --hybrid")
@@ -276,7 +283,14 @@ def open_index(args: argparse.Namespace, name: str, *, create: bool = False) -> 
 
 
 def quiet_transformers() -> None:
-    """Keep the libraries' loading bars and warnings off the terminal (with -v, their log lines show)."""
+    """Keep the libraries' loading bars and warnings off the terminal (with -v, their log lines show).
+
+    Before transformers is imported (a second or more) this only sets the environment it reads then."""
+    if "transformers" not in sys.modules:
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "info" if VERBOSITY > 0 else "error")
+        if VERBOSITY <= 0:
+            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        return
     import transformers
 
     if VERBOSITY > 0:

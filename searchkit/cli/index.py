@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from dataclasses import asdict
 
 from searchkit.cli.common import (
@@ -20,7 +21,7 @@ from searchkit.cli.common import (
     progress_bar,
     quiet_transformers,
 )
-from searchkit.display import printable_json
+from searchkit.display import printable, printable_json
 
 
 def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
@@ -39,7 +40,28 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
     add_long_docs_options(parser, indexing=True)
     add_index_options(parser)
     add_cache_option(parser)
+    parser.add_argument(
+        "--no-query-export", dest="query_export", action="store_false",
+        help="do not export the models to ONNX for torch-free query encoding (`search` then loads torch: seconds more)",
+    )  # fmt: skip
     parser.set_defaults(run=run)
+
+
+def export_queries(args: argparse.Namespace) -> None:
+    """Export the built-in encoders' models for torch-free query encoding, once per model (see `searchkit.encoders.onnx`)."""
+    from searchkit.encoders import load_encoders
+    from searchkit.encoders.onnx import export_for_queries, pending_exports
+
+    loaded = load_encoders(args.encoders, allow_pickle=args.allow_pickle, precision=args.precision)  # loaded already: shared
+    for backbone in pending_exports(loaded):
+        info(f"exporting {backbone.source.name} for queries without torch (once per model, about 15 s)…")
+        try:
+            folder = export_for_queries(backbone)
+        except Exception as error:  # torch.onnx fails in many ways; searches then load torch, as before
+            message = printable(" ".join(str(error).split()))[:200]
+            print(f"searchkit: warning: exporting {backbone.source.name} failed ({type(error).__name__}: {message}); searches will load torch", file=sys.stderr)
+            continue
+        info(f"  {folder}" if folder else "  not exportable: its searches load torch")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -59,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
             use_cache=args.use_cache, progress=progress,
         )  # fmt: skip
     show(describe_index_report(report))
+    if args.query_export and not report.cancelled:
+        export_queries(args)
     if args.json:
         data = asdict(report) | {"docs_per_second": report.docs_per_second}
         print(printable_json(json.dumps(data, indent=2, ensure_ascii=False)))

@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         raise SearchkitError("give one query, or a file of queries with --queries FILE (not both)")
     queries = [args.query] if args.query is not None else read_query_file(args.queries)
     with open_index(args, args.index) as index:
-        retrievers = open_retrievers_from_args(args, index, args.encoders)
+        retrievers = open_retrievers_from_args(args, index, args.encoders, query_exports=True)
         answers = answer_all(retrievers, queries, args.k)
         ids = {hit.doc_id for answer in answers.values() for hits in answer.hits for hit in hits}
         documents = index.store.documents(sorted(ids))

@@ -18,6 +18,7 @@ from searchkit.encoders.registry import (
     canonical_spec,
     load_encoder,
     load_encoders,
+    load_query_encoder,
     parse_spec,
     split_specs,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "encode_all",
     "load_encoder",
     "load_encoders",
+    "load_query_encoder",
     "normalize",
     "parse_spec",
     "shared_backbone",

@@ -9,6 +9,7 @@ loaded. A third-party package registers a factory `(model: str) -> Encoder` with
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from searchkit.errors import EncoderSpecError
 
 if TYPE_CHECKING:
     from searchkit.encoders.backbone import Backbone
+    from searchkit.encoders.onnx import OnnxBackbone
 
 ENTRY_POINT_GROUP = "searchkit.encoders"
 
@@ -103,6 +105,38 @@ def load_encoder(spec: str, *, allow_pickle: bool = False, precision: Precision 
     if not isinstance(encoder, Encoder):
         raise EncoderSpecError(f"the {kind!r} factory did not return an Encoder (spec, dimension, fingerprint, encode)")
     return encoder
+
+
+_query_backbones: dict[Path, OnnxBackbone] = {}
+_log = logging.getLogger(__name__)
+
+
+def load_query_encoder(spec: str, *, allow_pickle: bool = False, precision: Precision = "auto") -> Encoder | None:
+    """The query side of built-in encoder `spec` over its ONNX export, without torch (see `searchkit.encoders.onnx`);
+    None where the model has no export, or the precision or pooling needs torch. Never for documents."""
+    from searchkit.encoders.model_folders import resolve_model
+    from searchkit.encoders.onnx import (
+        QUERY_POOLINGS,
+        OnnxBackbone,
+        OnnxPoolingEncoder,
+        export_folder,
+        has_export,
+    )
+    from searchkit.encoders.precision import cpu_has_bf16
+
+    kind, model = parse_spec(spec)
+    if kind not in QUERY_POOLINGS or precision == "bf16" or (precision == "auto" and cpu_has_bf16()):
+        return None
+    source = resolve_model(model, allow_pickle=allow_pickle)
+    folder = export_folder(source.fingerprint)
+    if not has_export(folder):
+        return None
+    with _backbones_lock:
+        if folder not in _query_backbones:
+            _query_backbones[folder] = OnnxBackbone(folder, source.fingerprint)
+        backbone = _query_backbones[folder]
+    _log.info("%s:%s encodes queries with the ONNX export at %s (no torch)", kind, model, folder)
+    return OnnxPoolingEncoder(f"{kind}:{model}", backbone, kind)
 
 
 def load_encoders(

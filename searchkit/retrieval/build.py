@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from searchkit.corpus import Corpus
-from searchkit.encoders import canonical_spec, load_encoders, split_specs
+from searchkit.encoders import (
+    Encoder,
+    canonical_spec,
+    load_encoders,
+    load_query_encoder,
+    split_specs,
+)
 from searchkit.encoders.precision import Precision
 from searchkit.errors import SearchkitError
 from searchkit.index import Index
@@ -32,6 +38,7 @@ def open_retrievers(
     whiten: bool = False,
     precision: Precision = "auto",
     lexical: BM25Retriever | None = None,
+    query_exports: bool = False,
 ) -> list[Retriever]:
     """Retrievers in table order: BM25 (when asked), one per encoder, then the hybrid.
 
@@ -43,13 +50,15 @@ def open_retrievers(
     ("maxp", "first"; both gives two retrievers per encoder); empty: as each encoder was indexed.
     `precision` "auto" encodes queries in the precision each encoder's documents were indexed in.
     `whiten` adds, after each dense retriever, the same one through BERT-whitening (`SPEC+whiten`).
-    `lexical`: a BM25 retriever already built, used instead of building another.
+    `lexical`: a BM25 retriever already built, used instead of building another. `query_exports` encodes
+    queries with a built-in encoder's ONNX export where its model has one (no torch: a cold start in a
+    second; see `searchkit.encoders.onnx`).
     """
     specs = list(index.manifest.encoders) if encoders is None else split_specs(encoders)
     modes: Sequence[LongDocs | None] = long_docs or [None]
     indexed = {spec: record.precision for spec, record in index.manifest.encoders.items() if record.precision}
     chosen = indexed if precision == "auto" else precision
-    loaded = load_encoders(specs, allow_pickle=allow_pickle, precision=chosen) if specs else []
+    loaded = _load_encoders(specs, allow_pickle, chosen, query_exports)
     dense = [DenseRetriever(index, e, long_docs=mode) for e in loaded for mode in modes]
     if lexical is None and (bm25 or hybrid):
         lexical = BM25Retriever.open(index, bm25_settings, corpus=corpus)
@@ -65,6 +74,21 @@ def open_retrievers(
         partner = _hybrid_partner(index, dense, hybrid, allow_pickle, chosen)
         retrievers.append(HybridRetriever([lexical, partner], rrf_k, rrf_weights, hybrid_depth))
     return retrievers
+
+
+def _load_encoders(
+    specs: list[str], allow_pickle: bool, precision: Precision | dict[str, Precision], query_exports: bool
+) -> list[Encoder]:
+    """`load_encoders`, with ONNX query encoders instead wherever `query_exports` and the model has an export."""
+    exported: dict[str, Encoder] = {}
+    for spec in specs if query_exports else []:
+        chosen = precision if isinstance(precision, str) else precision.get(spec, "auto")
+        encoder = load_query_encoder(spec, allow_pickle=allow_pickle, precision=chosen)
+        if encoder is not None:
+            exported[spec] = encoder
+    rest = [spec for spec in specs if spec not in exported]
+    loaded = dict(zip(rest, load_encoders(rest, allow_pickle=allow_pickle, precision=precision))) if rest else {}
+    return [exported.get(spec) or loaded[spec] for spec in specs]
 
 
 def _hybrid_partner(

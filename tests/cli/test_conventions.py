@@ -74,12 +74,17 @@ def test_quiet_and_verbose_exclude_each_other(capsys) -> None:
     assert "-q/--quiet and -v/--verbose exclude each other" in capsys.readouterr().err
 
 
-def test_verbose_shows_library_log_lines(tiny_index_home: Path, run_searchkit) -> None:
+def test_verbose_shows_library_log_lines(tiny_index_home: Path, run_searchkit, minilm_query_export: Path, tmp_path: Path) -> None:
     argv = ["search", "tiny", "strings", "--home", tiny_index_home, "--encoders", "sbert:minilm", "--json"]
-    result = run_searchkit("-v", *argv)
+    result = run_searchkit("-v", *argv, env={"XDG_CACHE_HOME": str(tmp_path)})  # no query export there: torch
     assert result.returncode == 0, result.stderr
     assert "sentence_transformers" in result.stderr and "INFO" in result.stderr
     assert json.loads(result.stdout)["results"]["sbert:minilm"]
+    exported = run_searchkit("-v", *argv)
+    assert f"sbert:minilm encodes queries with the ONNX export at {minilm_query_export}" in exported.stderr
+    hits = [json.loads(r.stdout)["results"]["sbert:minilm"] for r in (result, exported)]
+    assert [h["id"] for h in hits[0]] == [h["id"] for h in hits[1]]
+    assert [h["score"] for h in hits[0]] == pytest.approx([h["score"] for h in hits[1]], abs=1e-5)
 
 
 def test_verbose_leaves_logging_as_it_found_it(capsys) -> None:
