@@ -304,10 +304,11 @@ from pathlib import Path
 t0 = time.perf_counter()
 import searchkit.cli  # noqa
 t1 = time.perf_counter()
-import torch, sentence_transformers  # noqa
+import onnxruntime, tokenizers  # noqa
 t2 = time.perf_counter()
-from searchkit.encoders import load_encoders
-[encoder] = load_encoders("sbert:minilm")
+from searchkit.encoders import load_query_encoder
+encoder = load_query_encoder("sbert:minilm", precision="fp32")
+assert encoder is not None, "no query export"
 t3 = time.perf_counter()
 from searchkit.index import Index
 from searchkit.retrieval import DenseRetriever
@@ -317,8 +318,8 @@ t4 = time.perf_counter()
 retriever.search(sys.argv[3], 10)
 t5 = time.perf_counter()
 index.close()
-print(json.dumps({"import searchkit.cli": t1 - t0, "import torch + sentence_transformers": t2 - t1,
-                  "load the model": t3 - t2, "open the index": t4 - t3, "first query (encode + search)": t5 - t4}))
+print(json.dumps({"import searchkit.cli": t1 - t0, "import onnxruntime + tokenizers": t2 - t1,
+                  "load the query export": t3 - t2, "open the index": t4 - t3, "first query (encode + search)": t5 - t4}))
 """
 
 
@@ -334,13 +335,23 @@ def top_imports(stderr: str, count: int = 10) -> list[dict[str, Any]]:
 
 
 def cold_start(index_name: str, home: Path, repeats: int) -> dict[str, Any]:
+    """`search` from the model's query export (what `searchkit index` leaves), and with torch (no export found)."""
+    from searchkit.encoders import load_encoder
+    from searchkit.encoders.onnx import export_for_queries
+
+    started = time.perf_counter()
+    exported = export_for_queries(load_encoder("sbert:minilm", precision="fp32").backbone)  # type: ignore[attr-defined]
+    export_s = time.perf_counter() - started
     search = cli("search", index_name, QUERY, "--encoders", "sbert:minilm", "--home", str(home))
     help_ = cli("--help")
     bare = [sys.executable, "-c", "pass"]
+    no_export = {**os.environ, "XDG_CACHE_HOME": str(home / "no-cache")}
     wall(search)  # warm up: the OS file cache (cold process, warm disk), and anything built on first use
-    runs: dict[str, list[float]] = {"search": [], "help": [], "python": []}
+    wall(search, env=no_export)
+    runs: dict[str, list[float]] = {"search": [], "search_torch": [], "help": [], "python": []}
     for _ in range(repeats):
         runs["search"].append(wall(search)[0])
+        runs["search_torch"].append(wall(search, env=no_export)[0])
         runs["help"].append(wall(help_)[0])
         runs["python"].append(wall(bare)[0])
     _, traced = wall([sys.executable, "-X", "importtime", *search[1:]])
@@ -353,6 +364,8 @@ def cold_start(index_name: str, home: Path, repeats: int) -> dict[str, Any]:
         "repeats": repeats,
         "seconds": runs,
         "search_s": median(runs["search"]),
+        "search_torch_s": median(runs["search_torch"]),
+        "query_export": {"folder": str(exported), "export_s": export_s},
         "help_s": median(runs["help"]),
         "python_s": median(runs["python"]),
         "imports_total_s_importtime": all_imports,
@@ -484,8 +497,8 @@ def render(data: dict[str, Any]) -> str:
     if cs:
         rows.append((
             f"5. cold start, `{cs['command'].replace(' --home <home>', '')}` (median of {cs['repeats']})",
-            f"{cs['search_s']:.2f} s",
-            f"target <= {TARGETS['cold_search_s']:.0f} s on a quiet machine",
+            f"{cs['search_s']:.2f} s (queries from the model's ONNX export, made once in {cs['query_export']['export_s']:.0f} s)",
+            f"target <= {TARGETS['cold_search_s']:.0f} s on a quiet machine; with torch (no export): {cs['search_torch_s']:.2f} s",
             verdict(cs["search_s"], TARGETS["cold_search_s"]),
         ))
         rows.append(("5b. `searchkit --help` (median)", f"{cs['help_s']:.2f} s", f"`python -c pass`: {cs['python_s']:.2f} s", ""))
@@ -584,6 +597,7 @@ def main() -> int:
     scifact = load_corpus(SCIFACT)
     with tempfile.TemporaryDirectory(prefix="speed-report-") as scratch_name:
         scratch = Path(scratch_name)
+        os.environ["XDG_CACHE_HOME"] = str(scratch / "cache")  # the query export is made in this run, the user's cache untouched
         if args.quick:
             corpus_dir = scratch / f"scifact-first{QUICK_DOCS}"
             data["subset"] = write_subset(SCIFACT, corpus_dir, QUICK_DOCS)

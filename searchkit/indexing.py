@@ -37,7 +37,8 @@ from searchkit.index import (
     corpus_kind,
     vector_name,
 )
-from searchkit.store import DocumentPoint, PointState, WindowPoint
+from searchkit.store import DocumentPoint, EdgeStore, PointState, WindowPoint
+from searchkit.store.capacity import outgrown
 
 ProgressCallback = Callable[[int, int], None]  # (documents encoded so far, documents to encode)
 LongDocs = Literal["maxp", "first"]
@@ -63,6 +64,7 @@ class IndexReport:
     seconds: float = 0.0
     cancelled: bool = False
     from_cache: int = 0  # vectors (documents' starts and windows) read from the embedding cache instead of encoded
+    outgrown: list[str] = field(default_factory=list)  # why this machine no longer suits the embedded index (store/capacity.py)
 
     @property
     def docs_per_second(self) -> float:
@@ -191,8 +193,9 @@ def index_corpus(
     finally:
         manifest = _record_coverage(index, manifest)  # also when interrupted: what was written counts
     report.long_documents = {spec: manifest.encoders[spec].long_documents for spec in records}
-    if not report.cancelled and hasattr(index.store, "optimize"):  # edge: HNSW once large (store/edge.py OPTIMIZE_FROM)
-        index.store.optimize()
+    if not report.cancelled and isinstance(index.store, EdgeStore):
+        index.store.optimize()  # HNSW once large (store/edge.py OPTIMIZE_FROM)
+        report.outgrown = outgrown(index.store.points(), [r.dimension for r in manifest.encoders.values()])
     report.from_cache = cache.hits if cache is not None else 0
     report.seconds = time.perf_counter() - started
     return report

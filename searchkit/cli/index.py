@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 from searchkit.cli.common import (
     DEFAULT_ENCODERS,
@@ -22,6 +23,9 @@ from searchkit.cli.common import (
     quiet_transformers,
 )
 from searchkit.display import printable, printable_json
+
+if TYPE_CHECKING:
+    from searchkit.indexing import IndexReport
 
 
 def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
@@ -45,6 +49,13 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
         help="do not export the models to ONNX for torch-free query encoding (`search` then loads torch: seconds more)",
     )  # fmt: skip
     parser.set_defaults(run=run)
+
+
+def outgrown_warning(report: IndexReport) -> str:
+    return (
+        f"index {report.index!r} has outgrown one machine: {'; '.join(report.outgrown)}. Move it to a Qdrant server "
+        f"or cluster (docker-compose.yml starts one) without re-encoding: searchkit migrate {report.index} --qdrant-url URL"
+    )
 
 
 def export_queries(args: argparse.Namespace) -> None:
@@ -81,6 +92,8 @@ def run(args: argparse.Namespace) -> int:
             use_cache=args.use_cache, progress=progress,
         )  # fmt: skip
     show(describe_index_report(report))
+    if report.outgrown:
+        print(f"searchkit: warning: {outgrown_warning(report)}", file=sys.stderr)
     if args.query_export and not report.cancelled:
         export_queries(args)
     if args.json:

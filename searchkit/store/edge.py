@@ -165,6 +165,13 @@ class EdgeStore:
         with self._errors():
             return self.shard.count(CountRequest(exact=True, filter=_documents_only()))
 
+    def points(self) -> int:
+        """Points held: documents and their window points."""
+        from qdrant_edge import CountRequest
+
+        with self._errors():
+            return self.shard.count(CountRequest(exact=True))
+
     def states(self) -> dict[str, PointState]:
         return {payload["doc_id"]: point_state(payload) for payload, _ in self._scroll(STATE_PAYLOAD, False, _documents_only())}
 
