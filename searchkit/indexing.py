@@ -37,8 +37,7 @@ from searchkit.index import (
     corpus_kind,
     vector_name,
 )
-from searchkit.store import DocumentPoint, EdgeStore, PointState, WindowPoint
-from searchkit.store.capacity import outgrown
+from searchkit.store import DocumentPoint, EdgeStore, PointState, WindowPoint, outgrown
 
 ProgressCallback = Callable[[int, int], None]  # (documents encoded so far, documents to encode)
 LongDocs = Literal["maxp", "first"]

@@ -17,6 +17,7 @@ from searchkit.store.base import (
     VectorStore,
     WindowPoint,
 )
+from searchkit.store.capacity import outgrown
 from searchkit.store.connection import check_server, connect, redact
 from searchkit.store.convert import BACKUP_FOLDER, MIGRATE_COMMAND, convert_local_index
 from searchkit.store.edge import EDGE_FOLDER, EdgeStore
@@ -47,6 +48,7 @@ __all__ = [
     "embedded_kind",
     "holds_embedded_store",
     "open_store",
+    "outgrown",
     "point_id",
     "redact",
 ]
