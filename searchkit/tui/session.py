@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from searchkit.corpus import Corpus, Document
+from searchkit.encoders import load_encoder
+from searchkit.encoders.onnx import OnnxBackbone
 from searchkit.encoders.poolings import POOLINGS
 from searchkit.encoders.precision import Precision
 from searchkit.errors import SearchkitError
@@ -190,6 +192,7 @@ class Session:
             index, options.encoders, bm25=options.bm25, hybrid=options.hybrid, bm25_settings=options.bm25_settings,
             rrf_k=options.rrf_k, rrf_weights=options.rrf_weights, corpus=self.corpus, allow_pickle=options.allow_pickle,
             long_docs=options.long_docs, whiten=options.whiten, precision=options.precision, lexical=lexical,
+            query_exports=True,
         )
         status("warming up…")  # the probes below pay every retriever's one-off first-call costs too
         corpus = self.corpus
@@ -233,6 +236,8 @@ class Session:
         for a dense retriever over a BERT-family model; a SearchkitError saying why not otherwise."""
         found = next((r for r in self.retrievers if r.name == retriever), None)
         backbone = getattr(found.encoder, "backbone", None) if isinstance(found, DenseRetriever) else None
+        if isinstance(backbone, OnnxBackbone):  # queries come from the ONNX export: attention needs the torch model
+            backbone = getattr(load_encoder(found.encoder.spec, allow_pickle=self.options.allow_pickle, precision="fp32"), "backbone", None)
         if backbone is None or not hasattr(backbone, "cls_attention"):
             raise SearchkitError(f"[CLS] attention is not available for {retriever or 'this column'}: only for dense columns over a transformer")
         if getattr(backbone.model.tokenizer, "cls_token", None) is None:
