@@ -91,6 +91,7 @@ def _export(backbone: Backbone, folder: Path) -> dict[str, object]:
     meta = {"max_seq_length": int(backbone.model.max_seq_length), "pipeline_pooling": pooling, "dimension": backbone.token_dimension}
     (folder / _META).write_text(json.dumps(meta), encoding="utf-8")
     if not _matches(backbone, OnnxBackbone(folder, backbone.fingerprint)):
+        (folder / "model.onnx").unlink()
         return {"unsupported": f"its ONNX vectors differ from torch's (cosine below {MIN_COSINE})"}
     return meta
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from searchkit.cli import main
-from searchkit.store.capacity import build_seconds, outgrown, resident_bytes
+from searchkit.store.capacity import build_bytes, build_seconds, outgrown, resident_bytes
 
 GIB = 2**30
 MINILM_THREE = [384, 384, 384]
@@ -19,11 +19,15 @@ def test_one_machine_holds_a_hundred_thousand_documents() -> None:
 
 def test_memory_and_build_time_grow_with_the_points() -> None:
     assert resident_bytes(2_000_000, MINILM_THREE) == 2 * resident_bytes(1_000_000, MINILM_THREE)
+    assert build_bytes(2_000_000, MINILM_THREE) == 2 * build_bytes(1_000_000, MINILM_THREE)
     assert build_seconds(1_000_000, MINILM_THREE, cores=4) == pytest.approx(build_seconds(1_000_000, MINILM_THREE, cores=2) / 2)
-    (memory,) = outgrown(10_000_000, MINILM_THREE, memory=8 * GIB, cores=64)
-    assert "take about 14.0 GiB of this machine's 8 GiB" in memory
-    (build,) = outgrown(5_000_000, MINILM_THREE, memory=512 * GIB, cores=2)
-    assert "building its HNSW graphs takes about 1.7 h on 2 cores" in build
+    assert outgrown(800_000, MINILM_THREE, memory=24 * GIB, cores=2) == [
+        "building its HNSW graphs needs about 12.4 GiB of this machine's 24 GiB"
+    ]  # the build's memory comes first on a machine like this one
+    built, held = outgrown(10_000_000, MINILM_THREE, memory=8 * GIB, cores=64)
+    assert "needs about 155.6 GiB" in built and "its HNSW graphs and int8 vectors take about 14.0 GiB of this machine's 8 GiB" in held
+    (slow,) = outgrown(5_000_000, MINILM_THREE, memory=1024 * GIB, cores=2)
+    assert slow == "building its HNSW graphs takes about 1.7 h on 2 cores"
 
 
 def test_index_says_when_to_move_to_a_server(tiny_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
