@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -123,13 +124,19 @@ def _export_transformer(backbone: Backbone, folder: Path) -> None:
     inputs = tuple(example.get(name, torch.zeros_like(example["input_ids"])) for name in ("input_ids", "attention_mask", "token_type_ids"))
     batch, length = torch.export.Dim("batch"), torch.export.Dim("length", max=int(backbone.model.max_seq_length))
     shapes = {name: {0: batch, 1: length} for name in ("input_ids", "attention_mask", "token_type_ids")}
+    exporter_log = logging.getLogger("torch.onnx")
+    level = exporter_log.level
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):  # its progress lines and notes
         warnings.simplefilter("ignore")
-        torch.onnx.export(
-            LastHiddenState(backbone.model[0].auto_model).eval(), inputs, str(folder / "model.onnx"), dynamo=True,
-            input_names=list(shapes), output_names=["last_hidden_state"], dynamic_shapes=shapes, external_data=False,
-            verbose=False,
-        )  # fmt: skip
+        exporter_log.setLevel(logging.ERROR)  # e.g. "torchvision is not installed. Skipping torchvision::deform_conv2d"
+        try:
+            torch.onnx.export(
+                LastHiddenState(backbone.model[0].auto_model).eval(), inputs, str(folder / "model.onnx"), dynamo=True,
+                input_names=list(shapes), output_names=["last_hidden_state"], dynamic_shapes=shapes, external_data=False,
+                verbose=False,
+            )  # fmt: skip
+        finally:
+            exporter_log.setLevel(level)
 
 
 def _matches(backbone: Backbone, exported: OnnxBackbone) -> bool:

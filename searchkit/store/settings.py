@@ -1,7 +1,7 @@
 """Settings only a Qdrant server honours: HNSW graph, int8 quantization, sharding, and how points are written.
 
 `open_store` takes a `ServerSettings`; without one, `ServerSettings.from_env()` reads the variables
-below. Embedded storage ignores them all (edge searches exactly, and builds no HNSW by itself).
+below. Embedded storage ignores them all (edge keeps its own HNSW and int8 settings, in store/edge.py).
 """
 
 from __future__ import annotations

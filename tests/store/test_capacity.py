@@ -7,7 +7,12 @@ from pathlib import Path
 import pytest
 
 from searchkit.cli import main
-from searchkit.store.capacity import build_bytes, build_seconds, outgrown, resident_bytes
+from searchkit.store.capacity import (
+    build_bytes,
+    build_seconds,
+    outgrown,
+    resident_bytes,
+)
 
 GIB = 2**30
 MINILM_THREE = [384, 384, 384]

@@ -183,6 +183,21 @@ def test_query_list_fills_the_box(tui_home: Path) -> None:
     run(scenario())
 
 
+def test_query_list_says_when_no_judged_query_matches(tui_home: Path) -> None:
+    async def scenario() -> None:
+        app = make_app(tui_home, encoders="")
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await wait_for_session(pilot, app)
+            await pilot.click("#query")
+            await pilot.press(*"xylophone")
+            queries = screen.query_one(QueryList)
+            await pilot.pause()
+            (hint,) = [queries.get_option_at_index(i) for i in range(queries.option_count)]
+            assert hint.disabled and str(hint.prompt) == "no judged query holds every typed word"
+
+    run(scenario())
+
+
 def test_eval_screen_shows_the_same_numbers_as_searchkit_eval(tui_home: Path) -> None:
     from searchkit.experiments import run_experiment
     from searchkit.index import Index

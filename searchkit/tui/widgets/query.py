@@ -32,3 +32,5 @@ class QueryList(OptionList):
         self.set_options(Option(Text.assemble((f"{printable(qid)} ", "dim"), highlighted(text, terms)), id=qid) for qid, text in shown)
         if shown:
             self.highlighted = 0
+        elif self.queries:  # an empty panel would look like an index without judged queries
+            self.add_option(Option(Text("no judged query holds every typed word", style="dim italic"), disabled=True))
