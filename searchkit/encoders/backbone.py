@@ -51,6 +51,15 @@ class Backbone:
         self.sentence_dimension = int(self.model.get_embedding_dimension() or self.token_dimension)
 
     @property
+    def pipeline_pooling(self) -> str | None:
+        """The pooling mode the model's SentenceTransformer pipeline declares (its Pooling module), if any."""
+        for module in self.model:
+            mode = module.get_config_dict().get("pooling_mode") if hasattr(module, "get_config_dict") else None
+            if mode:
+                return str(mode)
+        return None
+
+    @property
     def max_tokens(self) -> int:
         """Word pieces of a text one forward pass reads (the model's maximum length less its special tokens)."""
         return int(self.model.max_seq_length) - self.model.tokenizer.num_special_tokens_to_add(pair=False)

@@ -85,7 +85,7 @@ def export_for_queries(backbone: Backbone) -> Path | None:
 
 def _export(backbone: Backbone, folder: Path) -> dict[str, object]:
     """Write the export into `folder`; its metadata, or why there is none."""
-    pooling = _pipeline_pooling(backbone)
+    pooling = _exportable_pooling(backbone)
     if backbone.precision != "fp32" or pooling is None or backbone.model.prompts.get("query"):
         return {"unsupported": "not float32, or its pipeline is not a transformer and one pooling, or it prompts queries"}
     _export_transformer(backbone, folder)
@@ -97,13 +97,13 @@ def _export(backbone: Backbone, folder: Path) -> dict[str, object]:
     return meta
 
 
-def _pipeline_pooling(backbone: Backbone) -> str | None:
+def _exportable_pooling(backbone: Backbone) -> str | None:
     """The pooling mode of a SentenceTransformer pipeline that is a transformer, one Pooling module and an
     optional Normalize (vectors are normalized either way); None for any other pipeline (Dense layers, ...)."""
     names = [type(module).__name__ for module in backbone.model]
     if names not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
         return None
-    mode = backbone.model[1].get_config_dict().get("pooling_mode")
+    mode = backbone.pipeline_pooling
     return mode if mode in PIPELINE_POOLINGS else None
 
 

@@ -372,12 +372,8 @@ def _same_hits(a: list[Hit], b: list[Hit]) -> bool:
 
 
 def _pipeline_pooling(retriever: Retriever) -> str | None:
-    """The pooling mode a SentenceTransformer pipeline declares (its Pooling module's config), if any."""
+    """The pooling mode an sbert: column's SentenceTransformer pipeline declares (torch model or query export), if any."""
     backbone = getattr(getattr(retriever, "encoder", None), "backbone", None)
-    if not isinstance(retriever, DenseRetriever) or backbone is None or not retriever.encoder.spec.startswith("sbert:"):
+    if not isinstance(retriever, DenseRetriever) or not retriever.encoder.spec.startswith("sbert:"):
         return None
-    for module in backbone.model:
-        mode = module.get_config_dict().get("pooling_mode") if hasattr(module, "get_config_dict") else None
-        if mode:
-            return str(mode)
-    return None
+    return getattr(backbone, "pipeline_pooling", None)
