@@ -348,7 +348,7 @@ def _read_ahead(shard: Path) -> None:
 
     Edge drops its files from the page cache after loading them into memory, and the next load then
     faults them in a 4 KiB page at a time (40 MB/s on this machine's disk, against 500 MB/s read
-    whole): at 100k documents, 4.1 s to open against 0.4 s. Float32 vectors (`matrix.dat`) stay on
+    whole): at 100k documents, 4.1 s to open against 0.4-0.7 s. Float32 vectors (`matrix.dat`) stay on
     disk (`Memory.Cold`): only a search's rescoring reads them, a few at a time.
     """
     for path in shard.rglob("*"):
