@@ -108,6 +108,7 @@ def load_encoder(spec: str, *, allow_pickle: bool = False, precision: Precision 
 
 
 _query_backbones: dict[Path, OnnxBackbone] = {}
+_unreadable_exports: set[Path] = set()
 _log = logging.getLogger(__name__)
 
 
@@ -129,11 +130,18 @@ def load_query_encoder(spec: str, *, allow_pickle: bool = False, precision: Prec
         return None
     source = resolve_model(model, allow_pickle=allow_pickle)
     folder = export_folder(source.fingerprint)
-    if not has_export(folder):
+    if not has_export(folder) or folder in _unreadable_exports:
         return None
     with _backbones_lock:
         if folder not in _query_backbones:
-            _query_backbones[folder] = OnnxBackbone(folder, source.fingerprint)
+            try:
+                _query_backbones[folder] = OnnxBackbone(folder, source.fingerprint)
+            except Exception as error:  # onnxruntime, tokenizers and json each fail their own way on a damaged file
+                reason = " ".join(str(error).split())[:200]
+                _log.warning("the query export at %s cannot be read (%s); encoding queries with torch. Delete that folder: "
+                             "the next `searchkit index` makes it again", folder, reason)  # fmt: skip
+                _unreadable_exports.add(folder)
+                return None
         backbone = _query_backbones[folder]
     _log.info("%s:%s encodes queries with the ONNX export at %s (no torch)", kind, model, folder)
     return OnnxPoolingEncoder(f"{kind}:{model}", backbone, kind)

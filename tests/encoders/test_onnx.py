@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -57,6 +58,17 @@ def test_what_needs_torch_gets_no_query_encoder(minilm_query_export: Path, spec:
 def test_a_model_without_export_gets_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert load_query_encoder("mean:minilm", precision="fp32") is None
+
+
+def test_a_damaged_export_falls_back_to_torch(minilm_query_export: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog) -> None:
+    copy = tmp_path / "searchkit" / "onnx" / minilm_query_export.name
+    shutil.copytree(minilm_query_export, copy)
+    (copy / "model.onnx").write_bytes((minilm_query_export / "model.onnx").read_bytes()[:1000])
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert load_query_encoder("mean:minilm", precision="fp32") is None
+    assert load_query_encoder("cls:minilm", precision="fp32") is None
+    (record,) = caplog.records  # said once
+    assert f"the query export at {copy} cannot be read" in record.getMessage() and "encoding queries with torch" in record.getMessage()
 
 
 def test_a_model_that_cannot_be_exported_is_noted_once(minilm_encoders, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
