@@ -60,10 +60,11 @@ def outgrown_warning(report: IndexReport) -> str:
 
 def export_queries(args: argparse.Namespace) -> None:
     """Export the built-in encoders' models for torch-free query encoding, once per model (see `searchkit.encoders.onnx`)."""
-    from searchkit.encoders import load_encoders
+    from searchkit.encoders import POOLINGS, load_encoders, parse_spec, split_specs
     from searchkit.encoders.onnx import export_for_queries, pending_exports
 
-    loaded = load_encoders(args.encoders, allow_pickle=args.allow_pickle, precision=args.precision)  # loaded already: shared
+    built_in = [spec for spec in split_specs(args.encoders) if parse_spec(spec)[0] in POOLINGS]  # third-party kinds: not exported
+    loaded = load_encoders(built_in, allow_pickle=args.allow_pickle, precision=args.precision)  # loaded already: shared
     for backbone in pending_exports(loaded):
         info(f"exporting {backbone.source.name} for queries without torch (once per model, about 15 s)…")
         try:
