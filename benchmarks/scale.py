@@ -32,6 +32,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from scale_store import disk_mb  # the same measure for both growth tables
 
 DIM = 384
 REAL = ("scifact", "medline", "cisi", "cranfield", "time")
@@ -95,10 +96,6 @@ def queries(data: Path) -> list[str]:
 
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def disk_mb(folder: Path) -> float:
-    return sum(p.stat().st_blocks * 512 for p in folder.rglob("*") if p.is_file()) / 2**20 if folder.exists() else 0.0
 
 
 def dense_index(home: Path, data: Path, size: int) -> dict:

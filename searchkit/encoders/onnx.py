@@ -72,8 +72,7 @@ def export_for_queries(backbone: Backbone) -> Path | None:
         folder.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".export-", dir=folder.parent))
         try:
-            meta = _export(backbone, staging)
-            (staging / _META).write_text(json.dumps(meta), encoding="utf-8")
+            _export(backbone, staging)
             try:
                 staging.rename(folder)
             except OSError:  # another process exported it meanwhile
@@ -83,18 +82,21 @@ def export_for_queries(backbone: Backbone) -> Path | None:
     return folder if has_export(folder) else None
 
 
-def _export(backbone: Backbone, folder: Path) -> dict[str, object]:
-    """Write the export into `folder`; its metadata, or why there is none."""
+def _export(backbone: Backbone, folder: Path) -> None:
+    """Write the export and its metadata into `folder`, or only a note saying why there is none."""
     pooling = _exportable_pooling(backbone)
     if backbone.precision != "fp32" or pooling is None or backbone.model.prompts.get("query"):
-        return {"unsupported": "not float32, or its pipeline is not a transformer and one pooling, or it prompts queries"}
+        _write_meta(folder, {"unsupported": "not float32, or its pipeline is not a transformer and one pooling, or it prompts queries"})
+        return
     _export_transformer(backbone, folder)
-    meta = {"max_seq_length": int(backbone.model.max_seq_length), "pipeline_pooling": pooling, "dimension": backbone.token_dimension}
-    (folder / _META).write_text(json.dumps(meta), encoding="utf-8")
+    _write_meta(folder, {"max_seq_length": int(backbone.model.max_seq_length), "pipeline_pooling": pooling, "dimension": backbone.token_dimension})
     if not _matches(backbone, OnnxBackbone(folder, backbone.fingerprint)):
         (folder / "model.onnx").unlink()
-        return {"unsupported": f"its ONNX vectors differ from torch's (cosine below {MIN_COSINE})"}
-    return meta
+        _write_meta(folder, {"unsupported": f"its ONNX vectors differ from torch's (cosine below {MIN_COSINE})"})
+
+
+def _write_meta(folder: Path, meta: dict[str, object]) -> None:
+    (folder / _META).write_text(json.dumps(meta), encoding="utf-8")
 
 
 def _exportable_pooling(backbone: Backbone) -> str | None:
