@@ -1,4 +1,4 @@
-"""Retrievers: dense (one per encoder), BM25, and hybrid fusion; `answer_all` asks several at once."""
+"""Retrievers: dense (one per encoder), BM25, and hybrid fusion (here, or by a Qdrant server); `answer_all` asks several at once."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from searchkit.retrieval.build import open_retrievers
 from searchkit.retrieval.dense import DenseRetriever
 from searchkit.retrieval.hybrid import HybridRetriever, rrf
 from searchkit.retrieval.lexical import BM25Retriever, BM25Settings
+from searchkit.retrieval.server_fusion import ServerHybridRetriever
 from searchkit.retrieval.whitened import WhitenedRetriever
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "FusingRetriever",
     "HybridRetriever",
     "Retriever",
+    "ServerHybridRetriever",
     "VectorRetriever",
     "WhitenedRetriever",
     "answer_all",

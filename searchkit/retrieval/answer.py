@@ -1,7 +1,8 @@
 """Asking several retrievers the same queries at once, sharing what they have in common.
 
 Vector retrievers whose encoders share a model get their query vectors from one forward pass;
-a fusing retriever (the RRF hybrid) fuses the answers its parts already gave. The CLI, the
+a fusing retriever (the RRF hybrid) fuses the answers its parts already gave (one fusing on a
+server is asked itself, unless its parts are asked anyway). The CLI, the
 experiments and the TUI all ask through `answer_all`.
 """
 
@@ -30,10 +31,16 @@ def answer_all(retrievers: Sequence[Retriever], queries: Sequence[str], k: int =
     asked: dict[int, Retriever] = {}
     depths: dict[int, int] = {}
 
+    top = {id(r) for r in retrievers}
+    fusing_here: set[int] = set()
+
     def need(retriever: Retriever, depth: int) -> None:
         asked[id(retriever)] = retriever
         depths[id(retriever)] = max(depths.get(id(retriever), 0), depth)
-        if isinstance(retriever, FusingRetriever):
+        if isinstance(retriever, FusingRetriever) and (
+            not getattr(retriever, "remote", False) or all(id(part) in top for part in retriever.parts)
+        ):
+            fusing_here.add(id(retriever))
             for part in retriever.parts:
                 need(part, retriever.part_depth(depth))
 
@@ -44,7 +51,7 @@ def answer_all(retrievers: Sequence[Retriever], queries: Sequence[str], k: int =
     seconds: dict[int, float] = {}
     by_model: dict[int, list[VectorRetriever]] = {}
     for key, retriever in asked.items():
-        if isinstance(retriever, FusingRetriever):
+        if key in fusing_here:
             continue
         if isinstance(retriever, VectorRetriever):
             by_model.setdefault(id(shared_backbone(retriever.encoder) or retriever.encoder), []).append(retriever)
@@ -66,13 +73,13 @@ def answer_all(retrievers: Sequence[Retriever], queries: Sequence[str], k: int =
         if key in hits:
             return
         for part in retriever.parts:
-            if isinstance(part, FusingRetriever):
-                fused(part)
+            if id(part) in fusing_here:
+                fused(part)  # type: ignore[arg-type]
         started = time.perf_counter()
         hits[key] = retriever.fuse([hits[id(part)] for part in retriever.parts], depths[key])
         seconds[key] = time.perf_counter() - started + sum(seconds[id(part)] for part in retriever.parts)
 
-    for retriever in asked.values():
-        if isinstance(retriever, FusingRetriever):
-            fused(retriever)
+    for key, retriever in asked.items():
+        if key in fusing_here:
+            fused(retriever)  # type: ignore[arg-type]
     return {r.name: Answer([h[:k] for h in hits[id(r)]], seconds[id(r)]) for r in retrievers}

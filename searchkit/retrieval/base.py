@@ -41,7 +41,11 @@ class VectorRetriever(Protocol):
 
 @runtime_checkable
 class FusingRetriever(Protocol):
-    """Answers by fusing the answers of its `parts`."""
+    """Answers by fusing the answers of its `parts`.
+
+    One with `remote` True fuses elsewhere (a server): `answer_all` asks it directly unless its
+    parts are asked anyway, and then fuses their answers itself.
+    """
 
     parts: Sequence[Retriever]
 

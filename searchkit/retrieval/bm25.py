@@ -21,7 +21,7 @@ row-slice addition per query token plus a partial sort.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -193,6 +193,30 @@ class BM25Index:
     def search_many(self, queries: Iterable[str], k: int = 10) -> list[list[Hit]]:
         """``search`` for each query, in order."""
         return [self.search(q, k) for q in queries]
+
+    # -- as sparse vectors -------------------------------------------------------
+
+    def query_terms(self, query: str) -> tuple[list[int], list[float]]:
+        """``query`` as a sparse vector over term ids: each known term's count in it."""
+        counts: dict[int, int] = {}
+        for token in self._tokenizer(query):
+            row = self._vocab.get(token)
+            if row is not None:
+                counts[row] = counts.get(row, 0) + 1
+        return list(counts), [float(c) for c in counts.values()]
+
+    def document_terms(self) -> Iterator[tuple[str, list[int], list[float]]]:
+        """(doc id, term ids, weights) of each document holding a term.
+
+        The dot product of ``query_terms(q)`` with a document's weights is its BM25 score for ``q``:
+        a vector store that holds these as sparse vectors scores BM25 exactly.
+        """
+        by_document = self._weights.T.tocsr()
+        indptr, indices, data = by_document.indptr, by_document.indices, by_document.data
+        for row, doc_id in enumerate(self._doc_ids):
+            start, end = indptr[row], indptr[row + 1]
+            if start < end:
+                yield doc_id, indices[start:end].tolist(), data[start:end].tolist()
 
     # -- persistence ------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 from searchkit.corpus import Corpus
@@ -13,12 +14,13 @@ from searchkit.encoders import (
     split_specs,
 )
 from searchkit.encoders.precision import Precision
-from searchkit.errors import SearchkitError
+from searchkit.errors import SearchkitError, StoreError
 from searchkit.index import Index
 from searchkit.retrieval.base import Retriever
 from searchkit.retrieval.dense import DenseRetriever, LongDocs
 from searchkit.retrieval.hybrid import DEFAULT_RRF_K, HybridRetriever
 from searchkit.retrieval.lexical import BM25Retriever, BM25Settings
+from searchkit.retrieval.server_fusion import ServerHybridRetriever
 from searchkit.retrieval.whitened import WhitenedRetriever
 
 
@@ -72,8 +74,22 @@ def open_retrievers(
             retrievers.append(WhitenedRetriever(retriever))
     if hybrid and lexical is not None:
         partner = _hybrid_partner(index, dense, hybrid, allow_pickle, chosen)
-        retrievers.append(HybridRetriever([lexical, partner], rrf_k, rrf_weights, hybrid_depth))
+        retrievers.append(_hybrid(index, lexical, partner, rrf_k, rrf_weights, hybrid_depth))
     return retrievers
+
+
+def _hybrid(
+    index: Index, lexical: BM25Retriever, dense: DenseRetriever, rrf_k: int, weights: Sequence[float] | None, depth: int
+) -> HybridRetriever:
+    """Fused by the server where the index is on one, documents score by their own point and parts weigh the same; else here."""
+    store = index.store
+    equal = weights is None or len(set(weights)) == 1
+    if getattr(store, "server", False) and hasattr(store, "fused_search") and not dense.windows and equal:
+        try:
+            return ServerHybridRetriever(store, lexical, dense, rrf_k, weights, depth)
+        except StoreError as error:  # e.g. a read-only API key: BM25's sparse vectors cannot be written
+            warnings.warn(f"fusing here instead of on the server: {error}", stacklevel=2)
+    return HybridRetriever([lexical, dense], rrf_k, weights, depth)
 
 
 def _load_encoders(

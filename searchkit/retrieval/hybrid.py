@@ -41,6 +41,8 @@ def rrf(
 class HybridRetriever:
     """Fuses the top `depth` hits of each retriever with RRF; named like ``rrf(bm25,sbert:minilm)``."""
 
+    remote = False  # fuses here (`ServerHybridRetriever` fuses on a Qdrant server)
+
     def __init__(
         self,
         retrievers: Sequence[Retriever],

@@ -10,7 +10,7 @@ knows how or where it keeps them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -20,6 +20,7 @@ from searchkit.corpus import Document
 from searchkit.types import Hit
 
 Span = tuple[int, int]
+SparseRow = tuple[Sequence[int], Sequence[float]]  # a sparse vector: indices, values
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,3 +119,21 @@ class VectorStore(Protocol):
         """Make the writes so far durable (a store that persists every request has nothing to do)."""
 
     def close(self) -> None: ...
+
+
+class FusingStore(Protocol):
+    """A store that fuses rankings itself (Qdrant's Query API; `QdrantStore`): sparse vectors and RRF of named vectors."""
+
+    def sparse_version(self, name: str) -> str | None: ...
+
+    def put_sparse(self, name: str, version: str, rows: Iterable[tuple[str, SparseRow]]) -> None: ...
+
+    def fused_search(
+        self,
+        queries: Mapping[str, np.ndarray | Sequence[SparseRow]],
+        k: int,
+        *,
+        rrf_k: int = 60,
+        depth: int = 100,
+        windows: bool | None = False,
+    ) -> list[list[Hit]]: ...

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
@@ -19,7 +19,13 @@ import numpy as np
 from searchkit.corpus import Document
 from searchkit.errors import StoreError
 from searchkit.ranking import rank_scores
-from searchkit.store.base import DocumentPoint, PointState, VectorRows, WindowPoint
+from searchkit.store.base import (
+    DocumentPoint,
+    PointState,
+    SparseRow,
+    VectorRows,
+    WindowPoint,
+)
 from searchkit.store.connection import TransientStoreError, redact
 from searchkit.store.points import (
     MANIFEST_KEY,
@@ -40,6 +46,7 @@ if TYPE_CHECKING:
 
 EMBEDDED_FOLDER = "qdrant"  # inside an index's folder
 PAYLOAD_INDEXES = {"doc_id": "keyword", "window": "integer"}  # the fields searchkit's filters read
+SPARSE_KEY = "searchkit_sparse"  # collection metadata: sparse vector name -> version of what it holds
 _T = TypeVar("_T")
 
 
@@ -144,7 +151,7 @@ class QdrantStore:
             )
             records, offset = self._retrying(scroll, "reading points")
             for record in records:
-                yield str(record.id), dict(record.vector) if isinstance(record.vector, dict) else {}, record.payload or {}
+                yield str(record.id), _dense(record.vector), record.payload or {}
             if offset is None:
                 return
 
@@ -207,7 +214,7 @@ class QdrantStore:
     def vectors(self, doc_ids: Sequence[str]) -> dict[str, dict[str, list[float]]]:
         """doc id -> the named vectors its point holds."""
         records = self.client.retrieve(self.collection, [point_id(d) for d in doc_ids], with_payload=["doc_id"], with_vectors=True)
-        return {r.payload["doc_id"]: dict(r.vector) for r in records if isinstance(r.vector, dict)}
+        return {r.payload["doc_id"]: _dense(r.vector) for r in records if isinstance(r.vector, dict)}
 
     def delete(self, doc_ids: Sequence[str]) -> None:
         from qdrant_client import models
@@ -255,45 +262,90 @@ class QdrantStore:
         with threadpool_limits(1, user_api="blas"):
             return [response.points for response in self.client.query_batch_points(self.collection, requests)]
 
-    def fused_search(
-        self, queries: dict[str, np.ndarray], k: int, *, rrf_k: int = 60, depth: int = 100, windows: bool | None = False
-    ) -> list[list[Hit]]:
-        """Top-k documents per query row by reciprocal-rank fusion of several named vectors, fused by the server.
+    def sparse_version(self, name: str) -> str | None:
+        """The version `put_sparse` last finished writing under the sparse vector `name`; None if none."""
+        metadata = self.client.get_collection(self.collection).config.metadata or {}
+        return (metadata.get(SPARSE_KEY) or {}).get(name)
 
-        `queries` maps each vector name to its query rows (one row per query, same queries in the
-        same order). Each vector's top `depth` documents are fused with sum 1 / (rrf_k + rank),
-        rank from 1, as `searchkit.retrieval.hybrid.rrf` does unweighted (Qdrant counts ranks
-        from 0, so it is sent rrf_k + 1), ties by doc id descending. Window points cannot be folded
-        into documents on the server: `windows` True is refused; False fuses documents' own points,
-        None says no window point holds these vectors.
+    def put_sparse(self, name: str, version: str, rows: Iterable[tuple[str, SparseRow]]) -> None:
+        """Give documents' own points the sparse vector `name` from (doc id, (indices, values)) rows, replacing any.
+
+        The vector is made anew, so a document without a row holds none; `version` is recorded
+        once every row is written (an interrupted write reads as no version).
+        """
+        from qdrant_client import models
+
+        sparse = self.client.get_collection(self.collection).config.params.sparse_vectors or {}
+        if name in sparse:
+            self.client.delete_vector_name(self.collection, name)
+        self.client.create_vector_name(self.collection, name, models.SparseVectorNameConfig(sparse=models.SparseVectorConfig()))
+        self.client.update_collection(self.collection, metadata={SPARSE_KEY: {name: None}})
+        batch: list[Any] = []
+        written = 0
+        for doc_id, (indices, values) in rows:
+            batch.append(models.PointVectors(id=point_id(doc_id), vector={name: models.SparseVector(indices=list(indices), values=list(values))}))
+            if len(batch) == self.settings.batch_size:
+                written = self._write_vectors(batch, written)
+                batch = []
+        if batch:
+            self._write_vectors(batch, written)
+        self.client.update_collection(self.collection, metadata={SPARSE_KEY: {name: version}})
+
+    def _write_vectors(self, batch: list[Any], written: int) -> int:
+        what = f"writing sparse vectors {written + 1:,}-{written + len(batch):,}"
+        self._retrying(functools.partial(self.client.update_vectors, self.collection, batch, wait=True), what)
+        return written + len(batch)
+
+    def fused_search(
+        self,
+        queries: Mapping[str, np.ndarray | Sequence[SparseRow]],
+        k: int,
+        *,
+        rrf_k: int = 60,
+        depth: int = 100,
+        windows: bool | None = False,
+    ) -> list[list[Hit]]:
+        """Top-k documents per query by reciprocal-rank fusion of several named vectors, fused by Qdrant.
+
+        `queries` maps each vector name to its queries, in the same order for every name: rows of a
+        dense matrix, or (indices, values) pairs for a sparse vector. Each vector's top `depth`
+        documents are fused with sum 1 / (rrf_k + rank), rank from 1, as
+        `searchkit.retrieval.hybrid.rrf` does unweighted (Qdrant counts ranks from 0, so it is sent
+        rrf_k + 1), ties by doc id descending. (Qdrant's weighted RRF divides the rank by the weight
+        where `rrf` multiplies the term: weighted fusion stays local.) A sparse query with no term
+        finds nothing and is left out. Window points cannot be folded into documents
+        on the server: `windows` True is refused; False fuses documents' own points, None says no
+        window point holds these vectors.
         """
         from qdrant_client import models
 
         if windows:
             raise StoreError("server-side fusion ranks documents' own points; fuse window (MaxP) rankings locally")
-        if not self.server:
-            raise StoreError("fused_search needs a Qdrant server (embedded storage fuses locally)")
         if not queries:
             return []
-        rows = {name: np.atleast_2d(vectors) for name, vectors in queries.items()}
+        rows = {name: np.atleast_2d(q) if isinstance(q, np.ndarray) else list(q) for name, q in queries.items()}
         count = len(next(iter(rows.values())))
         if any(len(r) != count for r in rows.values()):
-            raise ValueError("every vector name needs one query row per query")
+            raise ValueError("every vector name needs one query per query")
         only_documents = None if windows is None else _documents_only()
-        requests = [
-            models.QueryRequest(
-                prefetch=[
-                    models.Prefetch(query=vectors[i].tolist(), using=name, limit=depth, filter=only_documents, params=self._search_params())
-                    for name, vectors in rows.items()
-                ],
-                query=models.RrfQuery(rrf=models.Rrf(k=rrf_k + 1)),
-                limit=depth * len(rows),  # every fused candidate: ties are broken here, then cut to k
-                with_payload=["doc_id"],
-            )
-            for i in range(count)
-        ]
-        answers = self.client.query_batch_points(self.collection, requests)
-        fused = [{p.payload["doc_id"]: float(p.score) for p in answer.points} for answer in answers]
+        requests, asked = [], []
+        for i in range(count):
+            prefetch = []
+            for name, part in rows.items():
+                if isinstance(part, np.ndarray):
+                    prefetch.append(models.Prefetch(query=part[i].tolist(), using=name, limit=depth, filter=only_documents, params=self._search_params()))
+                elif part[i][0]:  # window points hold no sparse vector: no filter needed
+                    prefetch.append(models.Prefetch(query=models.SparseVector(indices=list(part[i][0]), values=list(part[i][1])), using=name, limit=depth))
+            if not prefetch:
+                continue
+            # every fused candidate: ties are broken here, then cut to k
+            rrf = models.RrfQuery(rrf=models.Rrf(k=rrf_k + 1))
+            requests.append(models.QueryRequest(prefetch=prefetch, query=rrf, limit=depth * len(rows), with_payload=["doc_id"]))
+            asked.append(i)
+        answers = self.client.query_batch_points(self.collection, requests) if requests else []
+        fused: list[dict[str, float]] = [{} for _ in range(count)]
+        for i, answer in zip(asked, answers):
+            fused[i] = {p.payload["doc_id"]: float(p.score) for p in answer.points}
         return [[Hit(doc_id, score) for doc_id, score in rank_scores(scores)[:k]] for scores in fused]
 
     def _search_params(self) -> Any:
@@ -333,3 +385,8 @@ def _documents_only() -> Any:
     from qdrant_client import models
 
     return models.Filter(must_not=[models.FieldCondition(key="window", range=models.Range(gte=1))])
+
+
+def _dense(vectors: Any) -> dict[str, Any]:
+    """The dense named vectors of a point's vectors (sparse ones are derived data, made again where needed)."""
+    return {name: vector for name, vector in vectors.items() if isinstance(vector, list)} if isinstance(vectors, dict) else {}

@@ -96,6 +96,18 @@ def test_repeated_query_terms_count_each_time() -> None:
     np.testing.assert_allclose(index.scores("immune immune"), 2 * index.scores("immune"))
 
 
+@pytest.mark.parametrize("tok", TOKENIZERS[:2])
+def test_sparse_vectors_score_bm25_by_dot_product(tok: Tokenizer) -> None:
+    index = BM25Index(IDS, DOCS, tokenizer=tok)
+    documents = {doc_id: dict(zip(terms, weights)) for doc_id, terms, weights in index.document_terms()}
+    assert set(documents) == set(IDS) - {"d22"}  # the empty document holds no term
+    for query in QUERIES:
+        terms, counts = index.query_terms(query)
+        dot = [sum(c * documents.get(doc_id, {}).get(t, 0.0) for t, c in zip(terms, counts)) for doc_id in IDS]
+        np.testing.assert_allclose(dot, index.scores(query), rtol=1e-12)
+    assert index.query_terms("immune cells immune")[1] == [2.0, 1.0]
+
+
 def test_unknown_and_empty_queries_match_nothing() -> None:
     index = BM25Index(IDS, DOCS)
     for query in ["zebrafish quasar", "", "!!!"]:

@@ -1,6 +1,6 @@
 """A Qdrant server faked at the HTTP level (respx) that keeps what it is sent: collections, their points, payload indexes.
 
-Only the REST calls searchkit's QdrantStore makes are answered, and only as far as searchkit reads
+Only the REST calls searchkit's QdrantStore makes are answered (queries: by each test), and only as far as searchkit reads
 them; `failures` queues status codes (or exceptions) for the next upserts, applied before failing
 when `apply_failed` is set (a write that landed but whose answer was lost).
 """
@@ -32,6 +32,9 @@ class FakeQdrant:
         mock.delete(path__regex=_NAME + "$").mock(side_effect=self._drop)
         mock.put(path__regex=_NAME + "/index$").mock(side_effect=self._index)
         mock.put(path__regex=_NAME + "/points$").mock(side_effect=self._upsert)
+        mock.put(path__regex=_NAME + "/vectors/(?P<vector>[^/]+)$").mock(side_effect=self._add_vector)
+        mock.delete(path__regex=_NAME + "/vectors/(?P<vector>[^/]+)$").mock(side_effect=self._drop_vector)
+        mock.put(path__regex=_NAME + "/points/vectors$").mock(side_effect=self._update_vectors)
         mock.post(path__regex=_NAME + "/points/scroll$").mock(side_effect=self._scroll)
         mock.post(path__regex=_NAME + "/points/count$").mock(side_effect=self._count)
 
@@ -65,7 +68,7 @@ class FakeQdrant:
         info = {
             "status": "green", "optimizer_status": "ok", "segments_count": 1, "payload_schema": {},
             "config": {
-                "params": {"vectors": config.get("vectors") or {}},
+                "params": {"vectors": config.get("vectors") or {}, "sparse_vectors": config.get("sparse_vectors") or {}},
                 "hnsw_config": {"m": 16, "ef_construct": 100, "full_scan_threshold": 10000},
                 "optimizer_config": {"deleted_threshold": 0.2, "vacuum_min_vector_number": 1000, "default_segment_number": 0, "flush_interval_sec": 5},
                 "wal_config": {"wal_capacity_mb": 32, "wal_segments_ahead": 0},
@@ -77,6 +80,26 @@ class FakeQdrant:
     def _index(self, request: httpx.Request, name: str) -> httpx.Response:
         body = json.loads(request.content)
         self.collections[name]["indexes"][body["field_name"]] = body["field_schema"]
+        return httpx.Response(200, json={"result": {"operation_id": 1, "status": "completed"}, **OK})
+
+    def _add_vector(self, request: httpx.Request, name: str, vector: str) -> httpx.Response:
+        body = json.loads(request.content)
+        config = self.collections[name]["config"]
+        kind = "sparse" if "sparse" in body else "dense"
+        config.setdefault("sparse_vectors" if kind == "sparse" else "vectors", {})[vector] = body[kind]
+        return httpx.Response(200, json={"result": {"operation_id": 1, "status": "completed"}, **OK})
+
+    def _drop_vector(self, request: httpx.Request, name: str, vector: str) -> httpx.Response:
+        config = self.collections[name]["config"]
+        for kind in ("vectors", "sparse_vectors"):
+            (config.get(kind) or {}).pop(vector, None)
+        for point in self.collections[name]["points"].values():
+            point["vector"].pop(vector, None)
+        return httpx.Response(200, json={"result": {"operation_id": 1, "status": "completed"}, **OK})
+
+    def _update_vectors(self, request: httpx.Request, name: str) -> httpx.Response:
+        for update in json.loads(request.content)["points"]:
+            self.collections[name]["points"][update["id"]]["vector"].update(update["vector"])
         return httpx.Response(200, json={"result": {"operation_id": 1, "status": "completed"}, **OK})
 
     def _upsert(self, request: httpx.Request, name: str) -> httpx.Response:

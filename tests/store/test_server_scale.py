@@ -195,6 +195,43 @@ def test_fused_search_asks_the_server_for_rrf_of_each_vector(server: FakeQdrant,
     assert [h.doc_id for h in hits] == [h.doc_id for h in local] == ["c", "b"]
 
 
+def test_fused_search_sends_sparse_queries_and_drops_empty_ones(server: FakeQdrant, tmp_path: Path) -> None:
+    store = open_server(tmp_path)
+    server.mock.post("/collections/tiny/points/query/batch").respond(json={"result": [{"points": []}], "status": "ok", "time": 0})
+    queries = {"bm25": [([3, 7], [1.0, 2.0]), ([], [])], "x": np.array([[1.0, 0, 0, 0], [0, 1.0, 0, 0]])}
+    assert store.fused_search(queries, k=5, rrf_k=10, depth=20) == [[], []]
+    first, second = server.calls("POST", "/points/query/batch")[0]["searches"]
+    sparse, dense = first["prefetch"]
+    assert (sparse["using"], sparse["query"], sparse["limit"]) == ("bm25", {"indices": [3, 7], "values": [1.0, 2.0]}, 20)
+    assert "filter" not in sparse and dense["using"] == "x"  # window points hold no sparse vector
+    assert first["query"] == {"rrf": {"k": 11}}
+    # a query with no known term asks the dense vector alone
+    assert [p["using"] for p in second["prefetch"]] == ["x"] and second["query"] == {"rrf": {"k": 11}}
+
+
+def test_put_sparse_makes_the_vector_anew_and_records_its_version_last(server: FakeQdrant, tmp_path: Path) -> None:
+    store = open_server(tmp_path, ServerSettings(batch_size=2, **FAST))
+    store.create({"a": 4}, {})
+    store.upsert(documents(3))
+    assert store.sparse_version("bm25") is None
+    rows = [(f"d{i:04d}", ([i, 9], [0.5, 1.5])) for i in range(3)]
+    store.put_sparse("bm25", "v1", rows)
+    assert server.calls("PUT", "/vectors/bm25") == [{"sparse": {}}]
+    writes = server.calls("PUT", "/points/vectors")
+    assert [len(w["points"]) for w in writes] == [2, 1]  # in batches of settings.batch_size
+    assert writes[0]["points"][0] == {"id": point_id("d0000"), "vector": {"bm25": {"indices": [0, 9], "values": [0.5, 1.5]}}}
+    metadata = [body["metadata"] for body in server.calls("PATCH", "/collections/tiny")]
+    assert metadata == [{"searchkit_sparse": {"bm25": None}}, {"searchkit_sparse": {"bm25": "v1"}}]
+    assert store.sparse_version("bm25") == "v1"
+
+    store.put_sparse("bm25", "v2", rows[:1])  # a new BM25 model: the old vectors go first
+    assert len(server.calls("DELETE", "/vectors/bm25")) == 1
+    assert "bm25" not in server.collections["tiny"]["points"][point_id("d0002")]["vector"]
+    assert store.sparse_version("bm25") == "v2"
+    # copying the store (migrate) carries dense vectors only: sparse ones are made again from BM25
+    assert all(set(vectors) == {"a"} for _, vectors, _ in store.records())
+
+
 def test_fused_search_refuses_window_rankings(server: FakeQdrant, tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="fuse window"):
         open_server(tmp_path).fused_search({"x": np.ones((1, 4))}, k=3, windows=True)
