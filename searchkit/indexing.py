@@ -14,6 +14,7 @@ changing them re-encodes only the windows.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -37,9 +38,17 @@ from searchkit.index import (
     corpus_kind,
     vector_name,
 )
-from searchkit.store import DocumentPoint, EdgeStore, PointState, WindowPoint, outgrown
+from searchkit.store import (
+    DocumentPoint,
+    EdgeStore,
+    PointState,
+    WindowPoint,
+    build_seconds,
+    outgrown,
+)
 
 ProgressCallback = Callable[[int, int], None]  # (documents encoded so far, documents to encode)
+StatusCallback = Callable[[str], None]  # what a long step without progress counts is doing
 LongDocs = Literal["maxp", "first"]
 WindowTitle = Literal["first", "every"]  # the title read with the first window only, or prepended to every window
 STRIDE_FRACTION = 0.75  # default stride: three quarters of the model's maximum length (192 for 256)
@@ -87,6 +96,7 @@ def build_index(
     use_cache: bool = True,
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
+    status: StatusCallback | None = None,
 ) -> IndexReport:
     """Load the encoders `encoders` names, then open (or create) index `name` (default: the corpus's) and bring it up to date.
 
@@ -100,6 +110,7 @@ def build_index(
             return index_corpus(
                 corpus, loaded, index, long_docs=long_docs, stride=stride, window_title=window_title,
                 allow_removal=allow_removal, batch_size=batch_size, progress=progress, cancel=cancel, cache=cache,
+                status=status,
             )  # fmt: skip
         finally:
             if cache is not None:
@@ -120,6 +131,7 @@ def index_corpus(
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
     cache: EmbeddingCache | None = None,
+    status: StatusCallback | None = None,
 ) -> IndexReport:
     """Bring `index` up to date with `corpus` for `encoders`; returns what was done.
 
@@ -127,7 +139,8 @@ def index_corpus(
     start; `window_title` "every" prepends the title to every window (whose end then falls to the
     next window's overlap) instead of reading it with the first window only. The index stays bound
     to the corpus it was built from: another corpus under its name is an error, and so is a run
-    that would remove most of its documents, unless `allow_removal`.
+    that would remove most of its documents, unless `allow_removal`. `status` hears of the HNSW
+    build that follows a large embedded index's encoding, with its expected length.
     """
     started = time.perf_counter()
     records = {e.spec: _record(e, long_docs, stride, window_title) for e in encoders}
@@ -193,8 +206,13 @@ def index_corpus(
         manifest = _record_coverage(index, manifest)  # also when interrupted: what was written counts
     report.long_documents = {spec: manifest.encoders[spec].long_documents for spec in records}
     if not report.cancelled and isinstance(index.store, EdgeStore):
+        points, dimensions = index.store.points(), [r.dimension for r in manifest.encoders.values()]
+        if status and report.done and index.store.will_optimize():
+            cores = os.cpu_count() or 1
+            seconds = build_seconds(points, dimensions, cores)
+            status(f"building HNSW graphs over {points:,} points: about {seconds:.0f} s on {cores} cores (cannot be cancelled)")
         index.store.optimize()  # HNSW once large (store/edge.py OPTIMIZE_FROM)
-        report.outgrown = outgrown(index.store.points(), [r.dimension for r in manifest.encoders.values()])
+        report.outgrown = outgrown(points, dimensions)
     report.from_cache = cache.hits if cache is not None else 0
     report.seconds = time.perf_counter() - started
     return report

@@ -72,6 +72,14 @@ def info(message: str) -> None:
         print(message, file=sys.stderr)
 
 
+def note(message: str) -> None:
+    """`info` as "searchkit: MESSAGE", on a line of its own below any progress bar."""
+    from tqdm import tqdm
+
+    if VERBOSITY >= 0:
+        tqdm.write(f"searchkit: {message}", file=sys.stderr)
+
+
 def show_progress() -> bool:
     """Progress bars draw on a terminal only, and not with -q."""
     return VERBOSITY >= 0 and sys.stderr.isatty()

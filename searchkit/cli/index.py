@@ -18,6 +18,7 @@ from searchkit.cli.common import (
     describe_corpus,
     describe_index_report,
     info,
+    note,
     positive_int,
     progress_bar,
     quiet_transformers,
@@ -90,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
             corpus, args.encoders, name=args.name, home=args.home, url=args.qdrant_url,
             allow_pickle=args.allow_pickle, precision=args.precision, long_docs=args.long_docs, stride=args.stride,
             window_title=args.window_title, allow_removal=args.allow_removal, batch_size=args.batch_size,
-            use_cache=args.use_cache, progress=progress,
+            use_cache=args.use_cache, progress=progress, status=note,
         )  # fmt: skip
     show(describe_index_report(report))
     if report.outgrown:

@@ -19,7 +19,7 @@ from searchkit.store.base import (
     VectorStore,
     WindowPoint,
 )
-from searchkit.store.capacity import outgrown
+from searchkit.store.capacity import build_seconds, outgrown
 from searchkit.store.connection import check_server, connect, redact
 from searchkit.store.convert import BACKUP_FOLDER, MIGRATE_COMMAND, convert_local_index
 from searchkit.store.edge import EDGE_FOLDER, EdgeStore
@@ -45,6 +45,7 @@ __all__ = [
     "ServerSettings",
     "SparseRow",
     "WindowPoint",
+    "build_seconds",
     "check_server",
     "convert_local_index",
     "copy_to_embedded",

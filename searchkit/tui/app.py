@@ -119,7 +119,7 @@ class SearchkitApp(App[None]):
             status(f"{printable(str(job.corpus))}: {len(corpus)} documents; loading models to check the index…", "yellow")
             report = build_index(
                 corpus, job.encoders, name=job.name, home=job.home, url=job.url, allow_pickle=job.allow_pickle,
-                progress=progress, cancel=cancel,
+                progress=progress, cancel=cancel, status=lambda text: shown and self.call_from_thread(shown[0].step, text),
             )
         except Exception as error:
             message = f"indexing {job.corpus} failed: {_message(error)}"

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
+import pytest
 
-from searchkit.corpus import Document
+from searchkit.corpus import Document, load_corpus
+from searchkit.index import Index
+from searchkit.indexing import index_corpus
 from searchkit.store.base import DocumentPoint
 from searchkit.store.edge import OPTIMIZE_FROM, EdgeStore
 
@@ -40,3 +44,16 @@ def test_forced_optimize_keeps_hits_and_reopens(tmp_path: Path) -> None:
         assert store.count() == 300 and store.search("v", rows[:5], 5, windows=None) == before
     finally:
         store.close()
+
+
+def test_indexing_says_when_the_hnsw_build_starts_and_how_long_it_takes(
+    tmp_path: Path, tiny_corpus: Path, minilm_encoders, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("searchkit.store.edge.OPTIMIZE_FROM", 5)
+    said: list[str] = []
+    with Index.open("tiny", home=tmp_path, create=True) as index:
+        index_corpus(load_corpus(tiny_corpus), minilm_encoders[2:], index, status=said.append)
+        expected = rf"building HNSW graphs over {index.store.points()} points: about \d+ s on \d+ cores \(cannot be cancelled\)"
+        assert len(said) == 1 and re.fullmatch(expected, said[0])
+        index_corpus(load_corpus(tiny_corpus), minilm_encoders[2:], index, status=said.append)
+        assert len(said) == 1  # nothing new was written: nothing to announce

@@ -53,6 +53,11 @@ class IndexingScreen(Screen[str | None]):
         self.query_one(ProgressBar).update(total=max(total, 1), progress=done if total else 1)
         self._status(f"{done} of {total} documents encoded")
 
+    def step(self, text: str) -> None:
+        """A long step after encoding (the HNSW build), with no progress to count."""
+        self.query_one(ProgressBar).update(total=None)
+        self._status(text, "yellow")
+
     def failed(self, message: str) -> None:
         self._status(message, "bold red")
         self.query_one("#indexing-title", Static).update(Text("Indexing failed (Esc: back)", style="bold red"))
