@@ -249,7 +249,8 @@ class Session:
     def queries(self) -> dict[str, str]:
         """Judged queries, the corpus's and the user's, by id."""
         queries = {**self.judgments.queries, **(self.corpus.queries if self.corpus else {})}
-        return {qid: text for qid, text in queries.items() if qid in self.judgments.qrels}
+        judged = self.judgments.qrels  # merged on each call: once here, not once per query
+        return {qid: text for qid, text in queries.items() if qid in judged}
 
     def query_id(self, query: str) -> str:
         """The corpus's id for a query it has (same text), else the id of a typed query."""

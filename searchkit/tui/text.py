@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rich.color import Color
 from rich.style import Style
@@ -37,6 +38,11 @@ def query_terms(query: str) -> set[str]:
 
 def term_pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
     """Words that equal a term or start with one of 4 or more letters (a light stand-in for stemming)."""
+    return _term_pattern(frozenset(terms))
+
+
+@lru_cache(maxsize=64)
+def _term_pattern(terms: frozenset[str]) -> re.Pattern[str] | None:
     alternatives = [re.escape(t) + (f"{_WORD_CHAR}*" if len(t) >= 4 else "") for t in sorted(terms)]
     if not alternatives:
         return None

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
+from conftest import DEMO_CORPUS
+from rich.console import Console
+from rich.text import Text
+
 from searchkit.corpus import Document
+from searchkit.display import printable
 from searchkit.tui.text import (
     EXCERPT_CHARS,
     excerpt,
@@ -11,8 +19,16 @@ from searchkit.tui.text import (
     query_terms,
     snippet,
 )
+from searchkit.tui.widgets.results import _breaks
 
 TERMS = query_terms("dog grass")
+
+
+@pytest.fixture(scope="module")
+def demo_texts() -> list[str]:
+    """The demo corpus's texts as snippets hold them: printable, on one line."""
+    lines = (DEMO_CORPUS / "corpus.jsonl").read_text(encoding="utf-8").splitlines()
+    return [printable(" ".join(json.loads(line)["text"].split())) for line in lines if line.strip()]
 
 
 def test_snippet_of_a_short_text_is_all_of_it_highlighted() -> None:
@@ -61,3 +77,22 @@ def test_control_characters_in_snippets_are_escaped() -> None:
 def test_ids_sort_naturally() -> None:
     ids = ["q10", "10", "q2", "2", "B", "a", "q2b", "1²"]
     assert sorted(ids, key=natural_key) == ["1²", "2", "10", "a", "B", "q2", "q2b", "q10"]
+
+
+def test_snippet_lines_break_where_rich_wraps(demo_texts: list[str]) -> None:
+    """The column's own line breaking (`_breaks`) gives rich's word wrap, long words folded."""
+    console = Console(width=200)
+    texts = [*demo_texts, "…" + "x" * 50 + " a b " + "y" * 23 + "…", "a " + "b" * 30, "short", "ab cd"]
+    checked = 0
+    for text in texts:
+        for width in (5, 9, 17, 30, 44, 61):
+            piece = text[: 3 * width + 7]
+            breaks = _breaks(piece, width, 2)
+            assert breaks is not None
+            wrapped = [line.plain.rstrip() for line in Text(piece).wrap(console, width)]
+            ours = [line.plain.rstrip() for line in Text(piece).divide(breaks)]
+            assert ours[:2] == wrapped[:2] and (len(ours) > 2) == (len(wrapped) > 2), (width, piece)
+            checked += 1
+    assert checked > 1000
+    # wide characters, tabs and runs of spaces go to rich's own wrap
+    assert _breaks("日本語のテキスト", 4, 2) is None and _breaks("a\tb", 4, 2) is None and _breaks("a  b", 4, 2) is None

@@ -71,7 +71,7 @@ class SearchScreen(Screen[None]):
     # -- state the app sets --------------------------------------------------
 
     def set_status(self, text: str, style: str = "") -> None:
-        self.query_one("#status", Static).update(Text(printable(text), style=style))
+        self.query_one("#status", Static).update(Text(printable(text), style=style), layout=False)  # one line, always
 
     def show_error(self, message: str) -> None:
         """A problem the user can act on, in place of the columns."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 from textual.app import ComposeResult
@@ -106,7 +107,8 @@ class ResultsColumn(Vertical):
 
     def _show_header(self) -> None:
         header = self.query_one(".column-header", Static)
-        header.update(_header(self.description, self.random_pairs, self.view, header.content_size.width))
+        # four lines whatever it says (app.tcss): no new layout of the screen
+        header.update(_header(self.description, self.random_pairs, self.view, header.content_size.width), layout=False)
         reading = self.random_pairs.reading(self.retriever, "documents") if self.random_pairs else ""
         header.tooltip = "\n".join(line for line in (self.description, self.explanation, reading) if line)
 
@@ -171,7 +173,8 @@ def _option(rank: int, hit: Hit, view: ColumnView, width: int, console: Console)
 
 def _lines(text: Text, width: int, console: Console) -> list[Text]:
     """`text` wrapped to `width`, in exactly SNIPPET_LINES lines (the last one cut with … when there is more)."""
-    lines = list(text.wrap(console, width))
+    breaks = _breaks(text.plain, width, SNIPPET_LINES)
+    lines = list(text.divide(breaks) if breaks is not None else text.wrap(console, width))
     for line in lines:
         line.rstrip()
     if len(lines) > SNIPPET_LINES:
@@ -179,3 +182,26 @@ def _lines(text: Text, width: int, console: Console) -> list[Text]:
         last.truncate(width - 1)
         last.append("…")
     return (lines + [Text()] * SNIPPET_LINES)[:SNIPPET_LINES]
+
+
+
+def _breaks(plain: str, width: int, lines: int) -> list[int] | None:
+    """Where rich's word wrap breaks `plain` at `width`, for its first `lines` lines and the start of the rest.
+
+    Only for one line of single-cell characters, words separated by single spaces (a snippet: about
+    10x faster than `Text.wrap`, which measures every word's cells); None for any other text."""
+    if width < 1 or "  " in plain or plain.startswith(" ") or not plain.isprintable() or cell_len(plain) != len(plain):
+        return None
+    breaks: list[int] = []
+    start = 0
+    while len(breaks) < lines and len(plain) - start > width:
+        end = start + width
+        if plain[end] == " ":  # every word up to `end` fits: the next one starts the line
+            start = end + 1
+        else:
+            space = plain.rfind(" ", start, end)
+            start = space + 1 if space >= start else end  # a word wider than the line is folded
+        if start >= len(plain):
+            break
+        breaks.append(start)
+    return breaks
