@@ -14,7 +14,7 @@ from searchkit.tui.screens.eval import EvalScreen
 from searchkit.tui.screens.help import HelpScreen
 from searchkit.tui.screens.indexing import IndexJob
 from searchkit.tui.session import Options
-from searchkit.tui.widgets.query import QueryList
+from searchkit.tui.widgets.query import MAX_SHOWN, QueryList
 from searchkit.tui.widgets.results import HitList, ResultsColumn
 
 from .conftest import MARKUP_DOC, run, wait_for, wait_for_result, wait_for_session
@@ -179,6 +179,23 @@ def test_query_list_fills_the_box(tui_home: Path) -> None:
             await pilot.press("down", "enter")
             await wait_for(pilot, lambda: screen.result is not None and screen.result.query_id == "q2")
             assert screen.query_one("#query", Input).value == "investing in company shares"
+
+    run(scenario())
+
+
+def test_query_list_shows_the_first_matches_and_how_many_more(tui_home: Path) -> None:
+    async def scenario() -> None:
+        app = make_app(tui_home, encoders="")
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await wait_for_session(pilot, app)
+            queries = screen.query_one(QueryList)
+            queries.set_queries({f"q{i}": f"query number {i}" for i in range(MAX_SHOWN + 40)})
+            await pilot.pause()
+            assert queries.option_count == MAX_SHOWN + 1
+            more = queries.get_option_at_index(MAX_SHOWN)
+            assert more.disabled and str(more.prompt) == "40 more: type to narrow"
+            queries.filter("number 1")  # 1 and 10-19: all shown
+            assert not any(queries.get_option_at_index(i).disabled for i in range(queries.option_count))
 
     run(scenario())
 

@@ -212,8 +212,12 @@ class SearchScreen(Screen[None]):
 
     @on(Input.Changed, "#query")
     def _typed(self, event: Input.Changed) -> None:
-        self.query_one(QueryList).filter(event.value)
+        self.call_after_refresh(self._filter_queries, event.value)  # the key is drawn first
         self.run_search(event.value, time.perf_counter(), debounce=True)
+
+    def _filter_queries(self, typed: str) -> None:
+        if typed == self.query_one("#query", Input).value:  # else a newer key's call filters
+            self.query_one(QueryList).filter(typed)
 
     @on(Input.Submitted, "#query")
     def _submitted(self, event: Input.Submitted) -> None:

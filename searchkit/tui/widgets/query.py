@@ -9,7 +9,7 @@ from textual.widgets.option_list import Option
 from searchkit.display import printable
 from searchkit.tui.text import highlighted, query_terms
 
-MAX_SHOWN = 200
+MAX_SHOWN = 60  # measuring each wrapped query is what a keystroke waits for: more is typed to narrow
 
 
 class QueryList(OptionList):
@@ -25,12 +25,13 @@ class QueryList(OptionList):
     def filter(self, typed: str) -> None:
         """Queries whose id or text contains every typed word, the typed words highlighted."""
         words = typed.lower().split()
-        shown = [
-            (qid, text) for qid, text in self.queries.items() if all(w in f"{qid} {text}".lower() for w in words)
-        ][:MAX_SHOWN]
+        matching = [(qid, text) for qid, text in self.queries.items() if all(w in f"{qid} {text}".lower() for w in words)]
+        shown = matching[:MAX_SHOWN]
         terms = query_terms(typed)
         self.set_options(Option(Text.assemble((f"{printable(qid)} ", "dim"), highlighted(text, terms)), id=qid) for qid, text in shown)
         if shown:
             self.highlighted = 0
-        elif self.queries:  # an empty panel would look like an index without judged queries
+        if len(matching) > len(shown):
+            self.add_option(Option(Text(f"{len(matching) - len(shown):,} more: type to narrow", style="dim italic"), disabled=True))
+        elif not shown and self.queries:  # an empty panel would look like an index without judged queries
             self.add_option(Option(Text("no judged query holds every typed word", style="dim italic"), disabled=True))
