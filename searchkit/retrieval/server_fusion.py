@@ -23,8 +23,8 @@ class ServerHybridRetriever(HybridRetriever):
     vector `bm25`, tagged with the BM25 model's fingerprint and written again when that changes;
     a query's term counts then score exactly BM25 there. Each query is one request: a prefetch per
     retriever, `depth` deep, fused with RRF (the same k). Rankings are `HybridRetriever`'s, except
-    that BM25 ties are ordered by the server. Unweighted only: Qdrant weights RRF another way. `answer_all` still fuses locally when it has the
-    parts' answers anyway (they are columns of their own).
+    that BM25 ties are ordered by the server. Unweighted only: Qdrant weights RRF another way.
+    `answer_all` still fuses locally when it has the parts' answers anyway (columns of their own).
     """
 
     remote = True

@@ -326,7 +326,7 @@ class QdrantStore:
         rows = {name: np.atleast_2d(q) if isinstance(q, np.ndarray) else list(q) for name, q in queries.items()}
         count = len(next(iter(rows.values())))
         if any(len(r) != count for r in rows.values()):
-            raise ValueError("every vector name needs one query per query")
+            raise ValueError("every vector name needs the same number of queries")
         only_documents = None if windows is None else _documents_only()
         requests, asked = [], []
         for i in range(count):
