@@ -22,6 +22,7 @@ from searchkit.tui.text import query_terms
 from searchkit.tui.widgets.query import QueryList
 from searchkit.tui.widgets.results import (
     SHARED_COLOURS,
+    Columns,
     ColumnView,
     HitList,
     ResultsColumn,
@@ -64,7 +65,7 @@ class SearchScreen(Screen[None]):
         yield Static(id="warnings")
         with Horizontal(id="main"):
             yield QueryList()
-            yield Horizontal(id="columns")
+            yield Columns(id="columns")
         yield Static(id="message")
         yield Footer()
 
@@ -267,6 +268,7 @@ class SearchScreen(Screen[None]):
     def _apply_hidden(self) -> None:
         for widget in self.query(ResultsColumn):
             widget.display = widget.retriever not in self.hidden
+        self.query_one(Columns).fit()
 
     # -- judging and opening ------------------------------------------------------
 

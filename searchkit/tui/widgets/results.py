@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
@@ -26,6 +26,7 @@ from searchkit.types import Hit
 SHARED_COLOURS = ("#ff87ff", "#5fd7ff", "#ffd75f", "#87d75f", "#87afff", "#ff8787", "#d7afff", "#5fffd7", "#ffaf5f", "#afff87")
 NOT_RELEVANT = "#ff8787"
 SNIPPET_LINES = 2
+COLUMN_MIN_WIDTH = 30  # app.tcss's min-width of .results-column
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,22 @@ class ResultsColumn(Vertical):
         hits.set_options(_option(rank, hit, view, width, self.app.console) for rank, hit in enumerate(view.column.hits[: view.k], 1))
         if hits.option_count:
             hits.highlighted = min(highlighted, hits.option_count - 1)
+
+
+class Columns(Horizontal):
+    """The result columns side by side. When not all fit at COLUMN_MIN_WIDTH, as many as fit share the
+    width and the rest are scrolled to (with `1fr` alone each would take the whole width)."""
+
+    def on_resize(self) -> None:
+        self.fit()
+
+    def fit(self) -> None:
+        shown = [column for column in self.query(ResultsColumn) if column.display]
+        width = self.size.width
+        fitting = max(1, width // COLUMN_MIN_WIDTH)
+        each = width // fitting if len(shown) > fitting else None
+        for column in shown:
+            column.styles.width = each if each is not None else "1fr"
 
 
 def _header(description: str, random_pairs: Anisotropy | None, view: ColumnView | None, width: int) -> Text:
