@@ -174,8 +174,7 @@ def test_query_list_fills_the_box(tui_home: Path) -> None:
             await pilot.click("#query")
             await pilot.press(*"shares")
             queries = screen.query_one(QueryList)
-            await pilot.pause()
-            assert queries.option_count == 1
+            await wait_for(pilot, lambda: queries.option_count == 1)  # filtered after the key is drawn
             await pilot.press("down", "enter")
             await wait_for(pilot, lambda: screen.result is not None and screen.result.query_id == "q2")
             assert screen.query_one("#query", Input).value == "investing in company shares"
@@ -208,7 +207,7 @@ def test_query_list_says_when_no_judged_query_matches(tui_home: Path) -> None:
             await pilot.click("#query")
             await pilot.press(*"xylophone")
             queries = screen.query_one(QueryList)
-            await pilot.pause()
+            await wait_for(pilot, lambda: queries.option_count == 1)  # filtered after the key is drawn
             (hint,) = [queries.get_option_at_index(i) for i in range(queries.option_count)]
             assert hint.disabled and str(hint.prompt) == "no judged query holds every typed word"
 
