@@ -207,7 +207,7 @@ def index_corpus(
     report.long_documents = {spec: manifest.encoders[spec].long_documents for spec in records}
     if not report.cancelled and isinstance(index.store, EdgeStore):
         points, dimensions = index.store.points(), [r.dimension for r in manifest.encoders.values()]
-        if status and report.done and index.store.will_optimize():
+        if status and report.done and index.store.optimizes(points):
             cores = os.cpu_count() or 1
             seconds = build_seconds(points, dimensions, cores)
             status(f"building HNSW graphs over {points:,} points: about {seconds:.0f} s on {cores} cores (cannot be cancelled)")

@@ -272,15 +272,16 @@ class EdgeStore:
             records = self.shard.retrieve([point_id(d) for d in doc_ids], with_payload=["doc_id", "title", "text"], with_vector=False)
         return {r.payload["doc_id"]: Document(r.payload["doc_id"], r.payload["title"], r.payload["text"]) for r in records}
 
-    def will_optimize(self) -> bool:
-        """Whether `optimize()` builds anything: from OPTIMIZE_FROM points."""
-        return self.points() >= OPTIMIZE_FROM
+    @staticmethod
+    def optimizes(points: int) -> bool:
+        """Whether `optimize()` builds anything in a shard of `points` points (from OPTIMIZE_FROM)."""
+        return points >= OPTIMIZE_FROM
 
     def optimize(self, *, force: bool = False) -> bool:
         """From OPTIMIZE_FROM points (or with `force`), merge segments and build HNSW graphs and int8 vectors
         on the large ones (edge never does it by itself); True if anything was rebuilt. Blocks: about a
         minute per 50,000 points of three 384-dim vectors on 2 cores; later runs redo only new segments."""
-        if not force and not self.will_optimize():
+        if not force and not self.optimizes(self.points()):
             return False
         with self._errors():
             return bool(self.shard.optimize())

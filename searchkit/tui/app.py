@@ -113,13 +113,17 @@ class SearchkitApp(App[None]):
             if shown:
                 self.call_from_thread(shown[0].progress, done, total)
 
+        def step(text: str) -> None:  # the HNSW build after encoding: on the indexing screen, once shown
+            if shown:
+                self.call_from_thread(shown[0].step, text)
+
         try:
             status(f"{printable(str(job.corpus))}: reading the corpus…", "yellow")
             corpus = load_corpus(job.corpus)
             status(f"{printable(str(job.corpus))}: {len(corpus)} documents; loading models to check the index…", "yellow")
             report = build_index(
                 corpus, job.encoders, name=job.name, home=job.home, url=job.url, allow_pickle=job.allow_pickle,
-                progress=progress, cancel=cancel, status=lambda text: shown and self.call_from_thread(shown[0].step, text),
+                progress=progress, cancel=cancel, status=step,
             )
         except Exception as error:
             message = f"indexing {job.corpus} failed: {_message(error)}"
