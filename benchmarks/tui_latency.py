@@ -45,6 +45,7 @@ async def measure(options: Options, queries: list[str]) -> list[float]:
             box.focus()
             with box.prevent(Input.Changed):  # no search while typing: Enter alone
                 box.value = query
+            await pilot.pause(0.1)  # the typed query drawn, as it is when a user presses Enter
             screen.last_latency = None
             await pilot.press("enter")
             while screen.last_latency is None:

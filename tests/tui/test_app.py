@@ -30,7 +30,7 @@ def column_text(app: SearchkitApp, retriever: str) -> str:
     column = next(c for c in app.search_screen.query(ResultsColumn) if c.retriever == retriever)
     hits = column.query_one(HitList)
     header = str(column.query_one(".column-header").render())
-    return header + "\n" + "\n".join(str(hits.get_option_at_index(i).prompt) for i in range(hits.option_count))
+    return header + "\n" + "\n".join(hits.text(i) for i in range(len(hits.doc_ids)))
 
 
 def test_search_shows_one_column_per_retriever_with_scores(tui_home: Path) -> None:
@@ -260,7 +260,7 @@ def test_palette_changes_k_and_hides_a_column(tui_home: Path) -> None:
             await pilot.pause(0.3)
             await pilot.press("enter")
             await wait_for(pilot, lambda: screen.result is not None and screen.result.k == 5)
-            assert all(c.query_one(HitList).option_count <= 5 for c in screen.query(ResultsColumn))
+            assert all(len(c.query_one(HitList).doc_ids) <= 5 for c in screen.query(ResultsColumn))
             await pilot.press("ctrl+p", *"hide column cls")
             await pilot.pause(0.3)
             await pilot.press("enter")

@@ -251,10 +251,10 @@ def test_columns_at_80x24_keep_their_width_line_up_by_rank_and_stay_legible(tui_
             for column in columns:
                 hits = column.query_one(HitList)
                 width = hits.scrollable_content_region.width
-                for i in range(hits.option_count):
-                    lines = hits.get_option_at_index(i).prompt.split("\n")
+                for i in range(len(hits.doc_ids)):
+                    lines = hits.lines(i)
                     assert len(lines) == 5  # rank i starts on the same row in every column
-                    assert all(line.cell_len <= width for line in lines)  # cut to the column, never wrapped again
+                    assert all(line.cell_length <= width for line in lines)  # cut to the column, never wrapped again
             await pilot.press("tab")
             hits = app.focused
             assert isinstance(hits, HitList)

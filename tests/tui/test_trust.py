@@ -44,7 +44,7 @@ def hit_list(app: SearchkitApp, retriever: str) -> HitList:
 
 def first_mark(app: SearchkitApp, retriever: str) -> str:
     """The judgment mark of a column's top hit: ✓, ✗ or a space."""
-    return str(hit_list(app, retriever).get_option_at_index(0).prompt)[3]
+    return hit_list(app, retriever).text(0)[3]
 
 
 def test_typing_a_query_after_a_search_never_judges(tui_home: Path) -> None:

@@ -15,7 +15,7 @@ from searchkit.experiments.anisotropy import measure_anisotropy
 from searchkit.tui.app import SearchkitApp
 from searchkit.tui.screens.document import DocumentScreen
 from searchkit.tui.session import Options
-from searchkit.tui.widgets.results import HitList, ResultsColumn
+from searchkit.tui.widgets.results import ColumnHeader, HitList, ResultsColumn
 
 from .conftest import run, wait_for, wait_for_session
 
@@ -26,8 +26,8 @@ def column(app: SearchkitApp, retriever: str) -> ResultsColumn:
     return next(c for c in app.search_screen.query(ResultsColumn) if c.retriever == retriever)
 
 
-def header(app: SearchkitApp, retriever: str) -> Static:
-    return column(app, retriever).query_one(".column-header", Static)
+def header(app: SearchkitApp, retriever: str) -> ColumnHeader:
+    return column(app, retriever).query_one(ColumnHeader)
 
 
 def shown(app: SearchkitApp) -> list[str]:
@@ -53,7 +53,7 @@ def test_headers_say_what_each_column_is_and_what_random_pairs_score(tui_home: P
         async with app.run_test(size=(240, 36)) as pilot:  # wide enough for every description
             await wait_for_session(pilot, app)
             await wait_for(pilot, lambda: column(app, "cls:minilm").random_pairs is not None)
-            text = {c.retriever: header(app, c.retriever).content.plain for c in app.search_screen.query(ResultsColumn)}
+            text = {c.retriever: header(app, c.retriever).text.plain for c in app.search_screen.query(ResultsColumn)}
             assert text["bm25"].startswith("BM25 over title + text\n\n")  # no cosine for BM25
             assert text["cls:minilm"].startswith(f"raw [CLS] vector, no fine-tuned pooling\n{cls_pairs:.2f} random pairs\n")
             assert text["mean:minilm"].startswith(f"masked mean of last-layer token vectors\n{mean_pairs:.2f} random pairs\n")
@@ -109,7 +109,7 @@ def test_columns_that_rank_alike_are_shown_once_and_come_back_from_the_palette(t
             assert [h.doc_id for h in hits["sbert:minilm"]] == [h.doc_id for h in hits["mean:minilm"]]
             assert np.allclose([h.score for h in hits["sbert:minilm"]], [h.score for h in hits["mean:minilm"]], atol=1e-6)
             options = column(app, "sbert:minilm").query_one(HitList)
-            assert options.option_count == len(hits["sbert:minilm"])
+            assert len(options.doc_ids) == len(hits["sbert:minilm"])
 
     run(scenario())
 

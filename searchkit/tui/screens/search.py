@@ -323,14 +323,14 @@ class SearchScreen(Screen[None]):
             queries.display = bool(session.queries)
         self.notify(f"{printable(message)}; saved to {session.judgments.path.name}", timeout=3, markup=False)
 
-    @on(OptionList.OptionSelected, "HitList")
-    def _open(self, event: OptionList.OptionSelected) -> None:
+    @on(HitList.Open)
+    def _open(self, event: HitList.Open) -> None:
         session, result = self.session, self.result
-        doc_id = event.option.id
-        if session is None or result is None or doc_id is None:
+        doc_id = event.doc_id
+        if session is None or result is None:
             return
         document = result.documents.get(doc_id) or session.document(doc_id)
-        column = event.option_list.parent
+        column = event.hit_list.parent
         retriever = column.retriever if isinstance(column, ResultsColumn) else None
         span = next((h.span for c in result.columns if c.retriever == retriever for h in c.hits if h.doc_id == doc_id), None)
         if document is not None:

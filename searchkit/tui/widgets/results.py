@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rich.cells import cell_len
 from rich.console import Console
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.geometry import Region, Size
 from textual.message import Message
-from textual.widgets import OptionList, Static
-from textual.widgets.option_list import Option
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widget import Widget
 
 from searchkit.corpus import Document
 from searchkit.display import printable
@@ -26,7 +33,9 @@ from searchkit.types import Hit
 SHARED_COLOURS = ("#ff87ff", "#5fd7ff", "#ffd75f", "#87d75f", "#87afff", "#ff8787", "#d7afff", "#5fffd7", "#ffaf5f", "#afff87")
 NOT_RELEVANT = "#ff8787"
 SNIPPET_LINES = 2
+HIT_HEIGHT = 2 + SNIPPET_LINES + 1  # id line, title, snippet, a blank line
 COLUMN_MIN_WIDTH = 30  # app.tcss's min-width of .results-column
+DrawHit = Callable[[int], Sequence[Strip]]  # a hit's index -> its HIT_HEIGHT lines
 
 
 @dataclass(frozen=True)
@@ -44,10 +53,24 @@ class ColumnView:
     judged: bool  # whether the query has any relevant judgment
 
 
-class HitList(OptionList):
-    """The hits; judging keys act on the highlighted one."""
+class HitList(ScrollView, can_focus=True):
+    """The hits, HIT_HEIGHT lines each, drawn when first shown; judging keys act on the highlighted one."""
 
+    COMPONENT_CLASSES = {"hit-list--highlighted"}
+    DEFAULT_CSS = """
+    HitList > .hit-list--highlighted {
+        background: $block-cursor-background;
+        color: $block-cursor-foreground;
+    }
+    """
     BINDINGS = [
+        Binding("up", "cursor(-1)", "Up", show=False),
+        Binding("down", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "first", "First", show=False),
+        Binding("end", "last", "Last", show=False),
+        Binding("enter", "open", "Open", show=False),
         Binding("r", "judge(True)", "Relevant"),
         Binding("n", "judge(False)", "Not relevant"),
         Binding("c", "judge(None)", "Clear"),
@@ -55,6 +78,16 @@ class HitList(OptionList):
         Binding("left", "move(-1)", "Column ←", show=False),
         Binding("right", "move(1)", "Column →", show=False),
     ]
+
+    highlighted: reactive[int] = reactive(0, always_update=True)
+
+    class Open(Message):
+        """Open the document of a hit."""
+
+        def __init__(self, hit_list: HitList, doc_id: str) -> None:
+            super().__init__()
+            self.hit_list = hit_list
+            self.doc_id = doc_id
 
     class Judge(Message):
         """Judge a hit relevant (True), not relevant (False), or clear the user's judgment (None)."""
@@ -67,10 +100,82 @@ class HitList(OptionList):
     class Undo(Message):
         """Undo the last judgment change."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.doc_ids: list[str] = []
+        self._draw: DrawHit = lambda index: ()
+        self._drawn: dict[int, tuple[Strip, ...]] = {}
+        self._styled: dict[tuple[int, int, bool, Style], Strip] = {}  # (hit, line, highlighted, base style) -> strip
+        self._styles = (Style(), Style())  # the base style and the highlighted hit's, set for each paint
+
+    def set_hits(self, doc_ids: Sequence[str], draw: DrawHit) -> None:
+        """Show a hit per document, `draw(i)` giving the lines of the i-th (called when it is first shown).
+
+        The highlighted rank stays; a list as long as the last one changes no layout."""
+        self.doc_ids = list(doc_ids)
+        self._draw = draw
+        self._drawn.clear()
+        self._styled.clear()
+        self.virtual_size = Size(self.scrollable_content_region.width, HIT_HEIGHT * len(self.doc_ids))
+        self.set_reactive(HitList.highlighted, min(self.highlighted, max(len(self.doc_ids) - 1, 0)))
+        self.refresh()
+
+    def lines(self, index: int) -> tuple[Strip, ...]:
+        """The lines of the hit at `index`."""
+        if (lines := self._drawn.get(index)) is None:
+            lines = self._drawn[index] = tuple(self._draw(index))
+        return lines
+
+    def text(self, index: int) -> str:
+        return "\n".join(line.text for line in self.lines(index))
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        base = self.rich_style
+        self._styles = (base, base + self.get_component_rich_style("hit-list--highlighted"))
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        index, line = divmod(self.scroll_offset.y + y, HIT_HEIGHT)
+        width = self.scrollable_content_region.width
+        if index >= len(self.doc_ids):
+            return Strip.blank(width, self._styles[0])
+        highlighted = index == self.highlighted
+        key = (index, line, highlighted, self._styles[0])
+        if (strip := self._styled.get(key)) is None:
+            strip = self._styled[key] = _fill(self.lines(index)[line], width, self._styles[highlighted])
+        return strip
+
+    def watch_highlighted(self, index: int) -> None:
+        width = self.scrollable_content_region.width
+        self.scroll_to_region(Region(0, index * HIT_HEIGHT, width, HIT_HEIGHT), animate=False, force=True, immediate=True)
+        self.refresh()
+
+    def _on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is not None and (index := (offset.y + self.scroll_offset.y) // HIT_HEIGHT) < len(self.doc_ids):
+            self.highlighted = index
+            self.action_open()
+
+    def action_cursor(self, step: int) -> None:
+        if self.doc_ids:
+            self.highlighted = min(max(self.highlighted + step, 0), len(self.doc_ids) - 1)
+
+    def action_page(self, direction: int) -> None:
+        self.action_cursor(direction * max(1, self.scrollable_content_region.height // HIT_HEIGHT))
+
+    def action_first(self) -> None:
+        self.action_cursor(-len(self.doc_ids))
+
+    def action_last(self) -> None:
+        self.action_cursor(len(self.doc_ids))
+
+    def action_open(self) -> None:
+        if self.highlighted < len(self.doc_ids):
+            self.post_message(self.Open(self, self.doc_ids[self.highlighted]))
+
     def action_judge(self, relevant: bool | None) -> None:
-        option = self.highlighted_option
-        if option is not None and option.id is not None:
-            self.post_message(self.Judge(option.id, relevant))
+        if self.highlighted < len(self.doc_ids):
+            self.post_message(self.Judge(self.doc_ids[self.highlighted], relevant))
 
     def action_undo(self) -> None:
         self.post_message(self.Undo())
@@ -78,6 +183,30 @@ class HitList(OptionList):
     def action_move(self, step: int) -> None:
         lists = list(self.screen.query(HitList))
         lists[(lists.index(self) + step) % len(lists)].focus()
+
+
+class ColumnHeader(Widget):
+    """What a column's retriever is and how it scored, in lines drawn once per change (a Static's text is
+    measured and wrapped again at every paint)."""
+
+    def __init__(self) -> None:
+        super().__init__(classes="column-header")
+        self.text = Text()
+        self._lines: list[Strip] = []
+
+    def update(self, text: Text) -> None:
+        if text != self.text:
+            self.text = text
+            console = self.app.console
+            self._lines = [_strip(line, console) for line in text.split("\n", allow_blank=True)]
+            self.refresh()
+
+    def render(self) -> Text:
+        return self.text
+
+    def render_line(self, y: int) -> Strip:
+        line = self._lines[y] if y < len(self._lines) else Strip([])
+        return _fill(line, self.content_size.width, self.rich_style)
 
 
 class ResultsColumn(Vertical):
@@ -94,8 +223,8 @@ class ResultsColumn(Vertical):
         self.view: ColumnView | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(classes="column-header")
-        yield HitList(markup=False)
+        yield ColumnHeader()
+        yield HitList()
 
     def on_resize(self) -> None:
         self._show_header()
@@ -107,21 +236,19 @@ class ResultsColumn(Vertical):
         self._show_header()
 
     def _show_header(self) -> None:
-        header = self.query_one(".column-header", Static)
-        # four lines whatever it says (app.tcss): no new layout of the screen
-        header.update(_header(self.description, self.random_pairs, self.view, header.content_size.width), layout=False)
+        header = self.query_one(ColumnHeader)
+        header.update(_header(self.description, self.random_pairs, self.view, header.content_size.width))
         reading = self.random_pairs.reading(self.retriever, "documents") if self.random_pairs else ""
         header.tooltip = "\n".join(line for line in (self.description, self.explanation, reading) if line)
 
     def show(self, view: ColumnView) -> None:
         self.view = view
         self._show_header()
-        hits = self.query_one(HitList)
-        highlighted = hits.highlighted or 0
-        width = max(hits.scrollable_content_region.width, 1)
-        hits.set_options(_option(rank, hit, view, width, self.app.console) for rank, hit in enumerate(view.column.hits[: view.k], 1))
-        if hits.option_count:
-            hits.highlighted = min(highlighted, hits.option_count - 1)
+        hit_list = self.query_one(HitList)
+        width = max(hit_list.scrollable_content_region.width, 1)
+        console = self.app.console
+        hits = view.column.hits[: view.k]
+        hit_list.set_hits([hit.doc_id for hit in hits], lambda index: _draw_hit(index + 1, hits[index], view, width, console))
 
 
 class Columns(Horizontal):
@@ -167,7 +294,7 @@ def _header(description: str, random_pairs: Anisotropy | None, view: ColumnView 
     return Text("\n").join(lines)
 
 
-def _option(rank: int, hit: Hit, view: ColumnView, width: int, console: Console) -> Option:
+def _draw_hit(rank: int, hit: Hit, view: ColumnView, width: int, console: Console) -> list[Strip]:
     """Rank, judgment, shared marker, score and id; the title; two lines of snippet (of the matched passage, if any);
     a blank line. Every line is cut to `width`, so every hit is as high and ranks line up across columns."""
     doc_id = hit.doc_id
@@ -185,7 +312,20 @@ def _option(rank: int, hit: Hit, view: ColumnView, width: int, console: Console)
         line.truncate(width, overflow="ellipsis")
     excerpt = view.excerpts.get((doc_id, hit.span))
     text = snippet(excerpt, view.terms, (SNIPPET_LINES + 1) * width) if excerpt else Text()
-    return Option(Text("\n").join([first, title, *_lines(text, width, console), Text(" ")]), id=doc_id)
+    lines = [first, title, *_lines(text, width, console), Text()]
+    return [_strip(line, console) for line in lines]
+
+
+def _strip(line: Text, console: Console) -> Strip:
+    return Strip(line.render(console), line.cell_len)
+
+
+def _fill(line: Strip, width: int, style: Style) -> Strip:
+    """`line` in `style` (under its own), cut or padded to `width`."""
+    if line.cell_length > width:
+        line = line.crop(0, width)
+    pad = [Segment(" " * (width - line.cell_length))] if line.cell_length < width else []
+    return Strip(Segment.apply_style([*line, *pad], style), width)
 
 
 def _lines(text: Text, width: int, console: Console) -> list[Text]:
