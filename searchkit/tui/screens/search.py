@@ -22,6 +22,7 @@ from searchkit.tui.text import query_terms
 from searchkit.tui.widgets.query import QueryList
 from searchkit.tui.widgets.results import (
     SHARED_COLOURS,
+    Bodies,
     Columns,
     ColumnView,
     HitList,
@@ -256,14 +257,15 @@ class SearchScreen(Screen[None]):
         scores = session.scores(result)
         shared = _shared(result)
         terms = query_terms(result.query)
+        widgets = {widget.retriever: widget for widget in self.query(ResultsColumn)}
+        bodies: Bodies = {}
         for column in result.columns:
-            for widget in self.query(ResultsColumn):
-                if widget.retriever == column.retriever:
-                    view = ColumnView(
-                        column, result.k, result.documents, result.excerpts, terms, shared, grades,
-                        scores.get(column.retriever), bool(scores),
-                    )  # fmt: skip
-                    widget.show(view)
+            if (widget := widgets.get(column.retriever)) is not None:
+                view = ColumnView(
+                    column, result.k, result.documents, result.excerpts, terms, shared, grades,
+                    scores.get(column.retriever), bool(scores), bodies,
+                )  # fmt: skip
+                widget.show(view)
 
     def _apply_hidden(self) -> None:
         for widget in self.query(ResultsColumn):

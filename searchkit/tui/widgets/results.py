@@ -36,6 +36,7 @@ SNIPPET_LINES = 2
 HIT_HEIGHT = 2 + SNIPPET_LINES + 1  # id line, title, snippet, a blank line
 COLUMN_MIN_WIDTH = 30  # app.tcss's min-width of .results-column
 DrawHit = Callable[[int], Sequence[Strip]]  # a hit's index -> its HIT_HEIGHT lines
+Bodies = dict[tuple[str, tuple[int, int] | None, int], list[Strip]]  # (doc id, span, width) -> a hit's lines below its first
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class ColumnView:
     grades: dict[str, int]  # doc id -> judged grade for this query
     scores: QueryScores | None
     judged: bool  # whether the query has any relevant judgment
+    bodies: Bodies  # shared by the columns: a document's lines are drawn once
 
 
 class HitList(ScrollView, can_focus=True):
@@ -239,7 +241,9 @@ class ResultsColumn(Vertical):
         header = self.query_one(ColumnHeader)
         header.update(_header(self.description, self.random_pairs, self.view, header.content_size.width))
         reading = self.random_pairs.reading(self.retriever, "documents") if self.random_pairs else ""
-        header.tooltip = "\n".join(line for line in (self.description, self.explanation, reading) if line)
+        tooltip = "\n".join(line for line in (self.description, self.explanation, reading) if line)
+        if tooltip != header.tooltip:
+            header.tooltip = tooltip
 
     def show(self, view: ColumnView) -> None:
         self.view = view
@@ -298,7 +302,6 @@ def _draw_hit(rank: int, hit: Hit, view: ColumnView, width: int, console: Consol
     """Rank, judgment, shared marker, score and id; the title; two lines of snippet (of the matched passage, if any);
     a blank line. Every line is cut to `width`, so every hit is as high and ranks line up across columns."""
     doc_id = hit.doc_id
-    document = view.documents.get(doc_id)
     grade = view.grades.get(doc_id)
     if grade is None:
         mark = Text("  ")
@@ -307,17 +310,37 @@ def _draw_hit(rank: int, hit: Hit, view: ColumnView, width: int, console: Consol
     colour, count = view.shared.get(doc_id, ("", 0))
     shared = Text(f"●{count} ", style=f"bold {colour}") if count else Text("   ")
     first = Text.assemble((f"{rank:>2} ", "bold"), mark, shared, (f"{hit.score:.3f} ", "cyan"), printable(doc_id))
+    first.truncate(width, overflow="ellipsis")
+    key = (doc_id, hit.span, width)
+    if (body := view.bodies.get(key)) is None:
+        body = view.bodies[key] = _draw_body(view.documents.get(doc_id), view.excerpts.get((doc_id, hit.span)), view.terms, width, console)
+    return [_strip(first, console), *body]
+
+
+def _draw_body(document: Document | None, excerpt: Excerpt | None, terms: set[str], width: int, console: Console) -> list[Strip]:
+    """The title, the snippet and a blank line."""
     title = Text(printable(document.title) if document and document.title else "(untitled)", style="bold")
-    for line in (first, title):
-        line.truncate(width, overflow="ellipsis")
-    excerpt = view.excerpts.get((doc_id, hit.span))
-    text = snippet(excerpt, view.terms, (SNIPPET_LINES + 1) * width) if excerpt else Text()
-    lines = [first, title, *_lines(text, width, console), Text()]
-    return [_strip(line, console) for line in lines]
+    title.truncate(width, overflow="ellipsis")
+    text = snippet(excerpt, terms, (SNIPPET_LINES + 1) * width) if excerpt else Text()
+    return [_strip(line, console) for line in (title, *_lines(text, width, console), Text())]
 
 
 def _strip(line: Text, console: Console) -> Strip:
-    return Strip(line.render(console), line.cell_len)
+    """`line` as segments: directly where its spans do not overlap (about 3x faster than `Text.render`)."""
+    plain, get_style = line.plain, console.get_style
+    base = get_style(line.style) if isinstance(line.style, str) else line.style
+    segments, at = [], 0
+    for span in sorted(line.spans, key=lambda span: span.start):
+        if span.start < at:
+            return Strip(line.render(console), line.cell_len)
+        if span.start > at:
+            segments.append(Segment(plain[at : span.start], base))
+        style = get_style(span.style) if isinstance(span.style, str) else span.style
+        segments.append(Segment(plain[span.start : span.end], base + style))
+        at = span.end
+    if at < len(plain):
+        segments.append(Segment(plain[at:], base))
+    return Strip(segments, line.cell_len)
 
 
 def _fill(line: Strip, width: int, style: Style) -> Strip:
