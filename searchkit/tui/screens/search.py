@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from functools import partial
 
 from rich.highlighter import Highlighter
 from rich.text import Text
@@ -30,6 +31,7 @@ from searchkit.tui.widgets.results import (
 )
 
 DEBOUNCE_SECONDS = 0.15
+SLOW_SEARCH_SECONDS = 0.2
 
 
 class ControlPictures(Highlighter):
@@ -234,9 +236,13 @@ class SearchScreen(Screen[None]):
             return
         if debounce:
             await asyncio.sleep(DEBOUNCE_SECONDS)
-        self.set_status(f"searching “{query}”…", "dim")
+        # said only when it takes long: drawing the line competes with the search for the interpreter
+        slow = self.set_timer(SLOW_SEARCH_SECONDS, partial(self.set_status, f"searching “{query}”…", "dim"))
         visible = [r for r in session.retrievers if r.name not in self.hidden]
-        result = await asyncio.to_thread(session.search, query, self.k, visible)
+        try:
+            result = await asyncio.to_thread(session.search, query, self.k, visible)
+        finally:
+            slow.stop()
         if session is not self.session:
             return
         self.result = result

@@ -109,6 +109,7 @@ class HitList(ScrollView, can_focus=True):
         self._drawn: dict[int, tuple[Strip, ...]] = {}
         self._styled: dict[tuple[int, int, bool, Style], Strip] = {}  # (hit, line, highlighted, base style) -> strip
         self._styles = (Style(), Style())  # the base style and the highlighted hit's, set for each paint
+        self._width = 0  # of the lines, set for each paint
 
     def set_hits(self, doc_ids: Sequence[str], draw: DrawHit) -> None:
         """Show a hit per document, `draw(i)` giving the lines of the i-th (called when it is first shown).
@@ -134,11 +135,12 @@ class HitList(ScrollView, can_focus=True):
     def render_lines(self, crop: Region) -> list[Strip]:
         base = self.rich_style
         self._styles = (base, base + self.get_component_rich_style("hit-list--highlighted"))
+        self._width = self.scrollable_content_region.width
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
         index, line = divmod(self.scroll_offset.y + y, HIT_HEIGHT)
-        width = self.scrollable_content_region.width
+        width = self._width
         if index >= len(self.doc_ids):
             return Strip.blank(width, self._styles[0])
         highlighted = index == self.highlighted
