@@ -1,13 +1,16 @@
-"""Encoding documents with onnxruntime instead of torch: the query export in float32, and quantized to int8.
+"""Encoding documents with other backends than torch eager: torch.compile, onnxruntime (float32 and
+dynamic int8) and OpenVINO (float32, when `pip install openvino` has installed it).
 
-    python benchmarks/onnx_encoding.py [--docs 256] [--rounds 3] [--ndcg]
+    python benchmarks/encoding_backends.py [--docs 256] [--rounds 3] [--ndcg]
 
 The model is the packaged all-MiniLM-L6-v2, mean pooling (its own), max 256 word pieces, batch 32.
-torch runs searchkit's Backbone; "onnx fp32" the export `searchkit index` makes for queries
-(`searchkit.encoders.onnx`); "onnx int8" that export with onnxruntime's dynamic int8 quantization
-(weights int8, activations quantized per batch). Rounds interleave the three (medians); vectors
-are compared with torch's by cosine. `--ndcg` also encodes the whole SciFact corpus and its test
-queries with each and scores exact search by nDCG@10 (the adoption rule: a loss of at most 0.005).
+"torch fp32" runs searchkit's Backbone; "torch.compile" the same with its transformer compiled by
+inductor (dynamic shapes; compiling is timed apart); "onnx fp32" the export `searchkit index` makes
+for queries (`searchkit.encoders.onnx`); "onnx int8" that export with onnxruntime's dynamic int8
+quantization (weights int8, activations quantized per batch); "openvino fp32" the same export
+compiled by OpenVINO for the CPU. Rounds interleave the engines (medians); vectors are compared
+with torch's by cosine. `--ndcg` also encodes the whole SciFact corpus and its test queries with
+each and scores exact search by nDCG@10 (the adoption rule: a loss of at most 0.005).
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ import argparse
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -49,12 +54,20 @@ def main() -> None:
         quantize_dynamic(str(folder / "model.onnx"), str(quantized / "model.onnx"), weight_type=QuantType.QInt8)
         engines = {
             "torch fp32": lambda texts: backbone.encode(texts, ["mean"], "document")["mean"],
+            "torch.compile": compiled(backbone),
             "onnx fp32": (lambda model: lambda texts: model.encode(texts, ["mean"])["mean"])(OnnxBackbone(folder, backbone.fingerprint)),
             "onnx int8": (lambda model: lambda texts: model.encode(texts, ["mean"])["mean"])(OnnxBackbone(quantized, "int8")),
         }
+        if openvino := openvino_engine(folder):
+            engines["openvino fp32"] = openvino
+        else:
+            print("openvino fp32: not measured (pip install openvino)")
         corpus = load_corpus(SCIFACT)
         documents = list(corpus.documents.values())
         texts = [d.content for d in documents[: args.docs]]
+        started = time.perf_counter()
+        engines["torch.compile"](texts[:32])
+        print(f"torch.compile: compiling and a first batch took {time.perf_counter() - started:.1f} s")
         seconds: dict[str, list[float]] = {name: [] for name in engines}
         vectors: dict[str, np.ndarray] = {}
         for number in range(args.rounds):
@@ -81,6 +94,42 @@ def main() -> None:
                     run[qid] = {documents[i].id: float(scores[row, i]) for i in top}
                 ndcg = evaluate(corpus.qrels, run, ["ndcg@10"]).mean["ndcg@10"]
                 print(f"{name}: SciFact nDCG@10 {ndcg:.4f} ({time.perf_counter() - started:.0f} s to encode and score)")
+
+
+def compiled(backbone: Any) -> Callable[[list[str]], np.ndarray]:
+    """The backbone's encoding with its transformer compiled by torch.compile (inductor, dynamic shapes)."""
+    import torch
+
+    transformer = backbone.model[0]
+    eager, compiled_model = transformer.auto_model, torch.compile(transformer.auto_model, dynamic=True)
+
+    def encode(texts: list[str]) -> np.ndarray:
+        transformer.auto_model = compiled_model
+        try:
+            return backbone.encode(texts, ["mean"], "document")["mean"]
+        finally:
+            transformer.auto_model = eager
+
+    return encode
+
+
+def openvino_engine(folder: Path) -> Callable[[list[str]], np.ndarray] | None:
+    """Mean pooling of the ONNX export run by OpenVINO on the CPU; None without openvino."""
+    try:
+        import openvino
+    except ImportError:
+        return None
+    from searchkit.encoders.onnx import OnnxBackbone
+
+    runner = OnnxBackbone(folder, "openvino")  # its tokenizer and pooling; OpenVINO runs the graph
+    request = openvino.Core().compile_model(str(folder / "model.onnx"), "CPU").create_infer_request()
+
+    class Session:
+        def run(self, _: object, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
+            return [next(iter(request.infer(feeds).values()))]
+
+    runner.session = Session()  # type: ignore[assignment]
+    return lambda texts: runner.encode(texts, ["mean"])["mean"]
 
 
 if __name__ == "__main__":
