@@ -15,7 +15,7 @@ from searchkit.tui.screens.help import HelpScreen
 from searchkit.tui.screens.indexing import IndexJob
 from searchkit.tui.session import Options
 from searchkit.tui.widgets.query import MAX_SHOWN, QueryList
-from searchkit.tui.widgets.results import HitList, ResultsColumn
+from searchkit.tui.widgets.results import HIT_HEIGHT, HitList, ResultsColumn
 
 from .conftest import MARKUP_DOC, run, wait_for, wait_for_result, wait_for_session
 
@@ -141,6 +141,36 @@ def test_choosing_a_hit_opens_the_whole_document(tui_home: Path) -> None:
             await pilot.press("escape")
             assert app.screen is screen
             assert "✓" in column_text(app, "bm25")
+
+    run(scenario())
+
+
+def test_keys_move_through_the_hits_and_a_click_opens_one(tui_home: Path) -> None:
+    async def scenario() -> None:
+        app = make_app(tui_home, encoders="sbert:minilm", bm25=False)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await wait_for_session(pilot, app)
+            screen.run_query("musical instrument with strings")
+            await wait_for(pilot, lambda: screen.result is not None and screen.last_latency is not None)
+            hits = screen.query_one(HitList)
+            doc_ids = [hit.doc_id for hit in screen.result.columns[0].hits]
+            assert hits.doc_ids == doc_ids
+            assert len(doc_ids) * HIT_HEIGHT > hits.scrollable_content_region.height  # more than fit
+            hits.focus()
+            await pilot.press("down", "down")
+            assert hits.highlighted == 2
+            await pilot.press("end")
+            await pilot.pause()
+            assert hits.highlighted == len(doc_ids) - 1
+            assert hits.scroll_offset.y + hits.scrollable_content_region.height >= len(doc_ids) * HIT_HEIGHT  # the last hit shows
+            assert hits.text(hits.highlighted).startswith(f"{len(doc_ids):>2} ")
+            await pilot.press("home")
+            await pilot.pause()
+            assert hits.highlighted == 0 and hits.scroll_offset.y == 0
+            await pilot.click(HitList, offset=(3, HIT_HEIGHT + 1))  # the second hit's title
+            await pilot.pause()
+            assert isinstance(app.screen, DocumentScreen)
+            assert app.screen.document.id == doc_ids[1]
 
     run(scenario())
 
