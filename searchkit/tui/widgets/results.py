@@ -52,7 +52,7 @@ class ColumnView:
     grades: dict[str, int]  # doc id -> judged grade for this query
     scores: QueryScores | None
     judged: bool  # whether the query has any relevant judgment
-    bodies: Bodies  # shared by the columns: a document's lines are drawn once
+    bodies: Bodies  # shared by the columns: a passage shown at the same width in several is drawn once
 
 
 class HitList(ScrollView, can_focus=True):
