@@ -23,6 +23,7 @@ passage shows that passage's snippet. Control characters in documents show as es
 | ↓ | query box | the list of the corpus's judged queries (the hits when there is none) |
 | / or Esc | anywhere | back to the query box |
 | ↑ ↓ ← → | hits | move in a column, between columns |
+| PgUp PgDn | hits | a page up or down (Home, End: the first hit, the last) |
 | Enter / click | hits | open the whole document (the matched passage marked; `[` / `]`: parts of a long one) |
 | a | document | shade each word by the attention `[CLS]` pays it in the last layer (dense columns of a BERT-family model) |
 | r / n | hits, document | judge relevant / not relevant (saved at once beside the index) |
