@@ -24,6 +24,7 @@ from searchkit.tui.screens.search import SearchScreen
 from searchkit.tui.session import Options, Session
 
 K_CHOICES = (5, 10, 20, 50, 100)
+YOUNG_GC_THRESHOLD = 20_000  # allocations between collections of the youngest generation (Python: 700)
 
 
 class SearchkitCommands(Provider):
@@ -169,6 +170,8 @@ class SearchkitApp(App[None]):
         # The models, the corpus and embedded Qdrant's payloads are millions of long-lived objects:
         # kept out of the garbage collector's full passes, which took 0.3 s every few searches.
         gc.freeze()
+        # A search's paint makes hundreds of thousands of short-lived objects: collect the young ones less often.
+        gc.set_threshold(YOUNG_GC_THRESHOLD, *gc.get_threshold()[1:])
 
     def deliver_screenshot(self, filename: str | None = None, path: str | None = None, time_format: str | None = None) -> str | None:
         """Save an SVG of the screen in the current folder (Ctrl+S, or the palette's Screenshot) and say where, or why not."""

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from searchkit.corpus import Corpus, Document
@@ -253,12 +254,22 @@ class Session:
         return {qid: text for qid, text in queries.items() if qid in judged}
 
     def query_id(self, query: str) -> str:
-        """The corpus's id for a query it has (same text), else the id of a typed query."""
+        """The id of a judged query with the same text (the user's or the corpus's), else the id of a typed query."""
         text = " ".join(query.split())
-        for qid, known in self.queries.items():
-            if " ".join(known.split()) == text:
+        judgments = self.judgments
+        typed = [qid for qid, known in judgments.queries.items() if " ".join(known.split()) == text]
+        for qid in (*typed, *self._corpus_query_ids.get(text, ())):
+            if qid in judgments.corpus_qrels or qid in judgments.user:
                 return qid
         return user_query_id(text)
+
+    @cached_property
+    def _corpus_query_ids(self) -> dict[str, list[str]]:
+        """The corpus's query ids by text, whitespace folded (a search looks its query up here)."""
+        ids: dict[str, list[str]] = {}
+        for qid, text in (self.corpus.queries if self.corpus else {}).items():
+            ids.setdefault(" ".join(text.split()), []).append(qid)
+        return ids
 
     def search(self, query: str, k: int, retrievers: list[Retriever] | None = None) -> SearchResult:
         """Top hits of every retriever (or of `retrievers`), and the documents among their top k."""

@@ -263,7 +263,7 @@ class SearchScreen(Screen[None]):
         scores = session.scores(result)
         shared = _shared(result)
         terms = query_terms(result.query)
-        widgets = {widget.retriever: widget for widget in self.query(ResultsColumn)}
+        widgets = {widget.retriever: widget for widget in self.query_one(Columns).children if isinstance(widget, ResultsColumn)}
         bodies: Bodies = {}
         for column in result.columns:
             if (widget := widgets.get(column.retriever)) is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from rich.cells import cell_len
 from rich.console import Console
@@ -117,8 +118,9 @@ class HitList(ScrollView, can_focus=True):
         The highlighted rank stays; a list as long as the last one changes no layout."""
         self.doc_ids = list(doc_ids)
         self._draw = draw
-        self._drawn.clear()
-        self._styled.clear()
+        retired = self._drawn, self._styled
+        self._drawn, self._styled = {}, {}
+        self.call_after_refresh(self.call_later, _free, *retired)  # freeing a result's lines takes milliseconds: after the paint
         self.virtual_size = Size(self.scrollable_content_region.width, HIT_HEIGHT * len(self.doc_ids))
         self.set_reactive(HitList.highlighted, min(self.highlighted, max(len(self.doc_ids) - 1, 0)))
         self.refresh()
@@ -225,10 +227,12 @@ class ResultsColumn(Vertical):
         self.explanation = explanation
         self.random_pairs: Anisotropy | None = None
         self.view: ColumnView | None = None
+        self.header = ColumnHeader()
+        self.hit_list = HitList()
 
     def compose(self) -> ComposeResult:
-        yield ColumnHeader()
-        yield HitList()
+        yield self.header
+        yield self.hit_list
 
     def on_resize(self) -> None:
         self._show_header()
@@ -240,7 +244,7 @@ class ResultsColumn(Vertical):
         self._show_header()
 
     def _show_header(self) -> None:
-        header = self.query_one(ColumnHeader)
+        header = self.header
         header.update(_header(self.description, self.random_pairs, self.view, header.content_size.width))
         reading = self.random_pairs.reading(self.retriever, "documents") if self.random_pairs else ""
         tooltip = "\n".join(line for line in (self.description, self.explanation, reading) if line)
@@ -250,7 +254,7 @@ class ResultsColumn(Vertical):
     def show(self, view: ColumnView) -> None:
         self.view = view
         self._show_header()
-        hit_list = self.query_one(HitList)
+        hit_list = self.hit_list
         width = max(hit_list.scrollable_content_region.width, 1)
         console = self.app.console
         hits = view.column.hits[: view.k]
@@ -345,6 +349,11 @@ def _strip(line: Text, console: Console) -> Strip:
     return Strip(segments, line.cell_len)
 
 
+def _free(*caches: dict[Any, Any]) -> None:
+    for cache in caches:
+        cache.clear()
+
+
 def _fill(line: Strip, width: int, style: Style) -> Strip:
     """`line` in `style` (under its own), cut or padded to `width`."""
     if line.cell_length > width:
@@ -364,7 +373,6 @@ def _lines(text: Text, width: int, console: Console) -> list[Text]:
         last.truncate(width - 1)
         last.append("…")
     return (lines + [Text()] * SNIPPET_LINES)[:SNIPPET_LINES]
-
 
 
 def _breaks(plain: str, width: int, lines: int) -> list[int] | None:
