@@ -70,6 +70,10 @@ class Judgments:
             merged.setdefault(qid, {}).update(docs)
         return merged
 
+    def judged(self, query_id: str) -> bool:
+        """Whether the corpus or the user has judged anything for the query."""
+        return query_id in self.corpus_qrels or query_id in self.user
+
     def grades(self, query_id: str) -> dict[str, int]:
         """document id -> grade for one query (the user's grade where there is one)."""
         return {**self.corpus_qrels.get(query_id, {}), **self.user.get(query_id, {})}

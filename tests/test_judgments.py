@@ -86,3 +86,12 @@ def test_a_typed_query_leaves_with_its_last_judgment(tmp_path: Path) -> None:
     judgments.undo()
     assert reloaded(judgments).queries == {typed: "stock exchange"}
     assert reloaded(judgments).user == {typed: {"bonds": 0}}
+
+
+def test_a_query_is_judged_by_the_corpus_or_by_the_user(tmp_path: Path) -> None:
+    judgments = Judgments.load(tmp_path / "judgments.tsv", CORPUS_QRELS)
+    typed = user_query_id("printer error code")
+    assert judgments.judged("q1") and not judgments.judged(typed)
+    judgments.mark(typed, "error", False, "printer error code")
+    assert judgments.judged(typed)
+    assert all(judgments.judged(qid) for qid in judgments.qrels)

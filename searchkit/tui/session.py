@@ -250,16 +250,15 @@ class Session:
     def queries(self) -> dict[str, str]:
         """Judged queries, the corpus's and the user's, by id."""
         queries = {**self.judgments.queries, **(self.corpus.queries if self.corpus else {})}
-        judged = self.judgments.qrels  # merged on each call: once here, not once per query
-        return {qid: text for qid, text in queries.items() if qid in judged}
+        return {qid: text for qid, text in queries.items() if self.judgments.judged(qid)}
 
     def query_id(self, query: str) -> str:
         """The id of a judged query with the same text (the user's or the corpus's), else the id of a typed query."""
-        text = " ".join(query.split())
+        text = _folded(query)
         judgments = self.judgments
-        typed = [qid for qid, known in judgments.queries.items() if " ".join(known.split()) == text]
+        typed = [qid for qid, known in judgments.queries.items() if _folded(known) == text]
         for qid in (*typed, *self._corpus_query_ids.get(text, ())):
-            if qid in judgments.corpus_qrels or qid in judgments.user:
+            if judgments.judged(qid):
                 return qid
         return user_query_id(text)
 
@@ -268,7 +267,7 @@ class Session:
         """The corpus's query ids by text, whitespace folded (a search looks its query up here)."""
         ids: dict[str, list[str]] = {}
         for qid, text in (self.corpus.queries if self.corpus else {}).items():
-            ids.setdefault(" ".join(text.split()), []).append(qid)
+            ids.setdefault(_folded(text), []).append(qid)
         return ids
 
     def search(self, query: str, k: int, retrievers: list[Retriever] | None = None) -> SearchResult:
@@ -389,3 +388,8 @@ def _pipeline_pooling(retriever: Retriever) -> str | None:
     if not isinstance(retriever, DenseRetriever) or not retriever.encoder.spec.startswith("sbert:"):
         return None
     return getattr(backbone, "pipeline_pooling", None)
+
+
+def _folded(text: str) -> str:
+    """`text` with its runs of whitespace made single spaces, as a query is matched by."""
+    return " ".join(text.split())
