@@ -6,8 +6,11 @@ Pairs from a BEIR folder's `qrels/train.tsv` train with in-batch negatives (sent
 MultipleNegativesRankingLoss); scored pairs (STS) with CosineSimilarityLoss on score / 5.
 
 Training is sentence-transformers' trainer (AdamW, linear warm-up and decay, gradient norm clipped
-at 1, bf16 autocast where the hardware has bf16 units). It writes a checkpoint to OUT/checkpoints
-every `save_steps` steps; a run with the same settings resumes from the newest one.
+at 1, bf16 autocast where the hardware has bf16 units), with the backbone's dropout off unless asked
+for: on SciFact's 919 train pairs MiniLM's dropout (0.1) left tuned [CLS] at 0.608 nDCG@10, below the
+reference 0.624; without it [CLS] reached 0.619. The saved config keeps the backbone's dropout.
+It writes a checkpoint to OUT/checkpoints every `save_steps` steps; a run with the same settings
+resumes from the newest one.
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ class TuneSettings:
     seed: int
     scale: float
     bf16: bool
+    dropout: bool
 
 
 @dataclass(frozen=True)
@@ -146,6 +150,7 @@ def tune(
     seed: int = 42,
     scale: float = 20.0,
     bf16: bool = True,
+    dropout: bool = False,
     split: str | None = None,
     save_steps: int = 20,
     stop_after: int | None = None,
@@ -154,7 +159,8 @@ def tune(
 ) -> TuneReport:
     """Fine-tune MODEL with POOLING on the pairs of TRAIN and save it to OUT (resuming OUT/checkpoints).
 
-    `stop_after` ends this run after that many steps, with a checkpoint to resume from.
+    `stop_after` ends this run after that many steps, with a checkpoint to resume from. `dropout` trains
+    with the backbone's own dropout; by default it is off.
     """
     started = time.perf_counter()
     if pooling not in TUNE_POOLINGS:
@@ -168,7 +174,7 @@ def tune(
     if pairs.kind == "retrieval" and batch_size < 2:
         raise SearchkitError("in-batch negatives need a batch size of at least 2")
     settings = TuneSettings(
-        model, pooling, str(Path(train).resolve()), epochs, batch_size, lr, warmup, seed, scale, bf16 and bf16_native()
+        model, pooling, str(Path(train).resolve()), epochs, batch_size, lr, warmup, seed, scale, bf16 and bf16_native(), dropout
     )
     checkpoints = out / CHECKPOINTS
     resume = _last_checkpoint(checkpoints, settings, len(pairs))  # before the model loads: a mismatch fails at once
@@ -176,7 +182,7 @@ def tune(
     total = math.ceil(len(pairs) / batch_size) * epochs
 
     with _quiet_trainer():
-        trainer = _trainer(_build_model(model, pooling, allow_pickle), pairs, settings, checkpoints, save_steps, progress)
+        trainer = _trainer(_build_model(model, pooling, allow_pickle, dropout), pairs, settings, checkpoints, save_steps, progress)
         if stop_after is not None:
             trainer.add_callback(_stop_after(resumed_from + stop_after))
         checkpoints.mkdir(parents=True, exist_ok=True)
@@ -280,8 +286,9 @@ def _quiet_trainer() -> Iterator[None]:
             hf_logging.enable_progress_bar()
 
 
-def _build_model(name: str, pooling: str, allow_pickle: bool):
-    """Transformer of MODEL's folder + Pooling(`pooling`) + Normalize."""
+def _build_model(name: str, pooling: str, allow_pickle: bool, dropout: bool):
+    """Transformer of MODEL's folder + Pooling(`pooling`) + Normalize, its dropout zeroed unless `dropout`."""
+    import torch
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.modules import Normalize, Pooling
 
@@ -301,6 +308,10 @@ def _build_model(name: str, pooling: str, allow_pickle: bool):
             f"model {name!r} ({source.path}) cannot be loaded: {reason}"
         ) from None
     transformer = loaded[0]
+    if not dropout:
+        for module in transformer.modules():
+            if isinstance(module, torch.nn.Dropout):
+                module.p = 0.0
     dimension = int(transformer.get_embedding_dimension())
     return SentenceTransformer(
         modules=[transformer, Pooling(dimension, pooling), Normalize()], device="cpu"

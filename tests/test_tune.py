@@ -10,7 +10,7 @@ import pytest
 from conftest import assert_clean_error, write_beir
 
 from searchkit.encoders import load_encoder
-from searchkit.training import CHECKPOINTS, read_training_pairs, tune
+from searchkit.training import CHECKPOINTS, RECORD_FILE, read_training_pairs, tune
 
 TOPICS = [
     (
@@ -160,6 +160,18 @@ def test_tuned_folder_declares_cls_and_loads_as_a_spec(tuned_cls) -> None:
     assert np.abs(tuned - untuned).max() > 1e-3  # training moved the weights
     # the folder's own pipeline is the pooling it declares: sbert:OUT is its [CLS] vector
     np.testing.assert_allclose(vectors(f"sbert:{out}"), tuned, atol=1e-5)
+
+
+def test_dropout_is_off_by_default_in_training_only(beir: Path, tuned_cls, tmp_path: Path) -> None:
+    out, report = tuned_cls
+    assert report.settings.dropout is False
+    assert json.loads((out / RECORD_FILE).read_text())["dropout"] is False
+    # the saved model keeps the backbone's own dropout for whoever trains it next
+    assert json.loads((out / "config.json").read_text())["hidden_dropout_prob"] == 0.1
+
+    with_dropout = tune("minilm", "cls", beir, tmp_path / "dropout", batch_size=4, dropout=True, progress=False)
+    assert with_dropout.settings.dropout is True
+    assert np.abs(vectors(f"cls:{tmp_path / 'dropout'}") - vectors(f"cls:{out}")).max() > 1e-4
 
 
 def test_sts_pairs_train_mean_pooling_on_the_train_split(

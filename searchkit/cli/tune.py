@@ -98,6 +98,12 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str) -> None:
         help="bf16 autocast where the CPU or GPU has bf16 units (default: on)",
     )
     parser.add_argument(
+        "--dropout",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="train with the model's own dropout (default: off, which reached the [CLS] reference on SciFact)",
+    )
+    parser.add_argument(
         "--allow-pickle",
         action="store_true",
         help="allow loading pickle (*.bin) weights you trust",
@@ -111,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     report = tune(
         args.model, args.pooling, args.train, args.out,
         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, warmup=args.warmup, seed=args.seed,
-        scale=args.scale, bf16=args.bf16, split=args.split, save_steps=args.save_steps,
+        scale=args.scale, bf16=args.bf16, dropout=args.dropout, split=args.split, save_steps=args.save_steps,
         stop_after=args.stop_after, allow_pickle=args.allow_pickle, progress=show_progress(),
     )
     resumed = f", resumed at step {report.resumed_from}" if report.resumed_from else ""
